@@ -1,0 +1,112 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/qflow/qflow/internal/qualyssim"
+)
+
+type simFlags struct {
+	listen, username, password, rateLimit, latency, faults, caOut string
+	assets, concurrency                                        int
+	seed                                                       int64
+	tokenTTL                                                   time.Duration
+	tls                                                        bool
+}
+
+func (f *simFlags) register(cmd *cobra.Command, withServe bool) {
+	fl := cmd.Flags()
+	fl.IntVar(&f.assets, "assets", 2000, "number of assets in the simulated subscription")
+	fl.Int64Var(&f.seed, "seed", 1, "seed of the data set and of the faults")
+	fl.StringVar(&f.faults, "faults", "", "faults to inject, e.g. 5xx=0.05,reset=0.02,nohasmore=0.02,slow=0.01:10s,malformed=0.01")
+	if !withServe {
+		return
+	}
+	fl.StringVar(&f.listen, "listen", "127.0.0.1:8443", "address to listen on (127.0.0.1:0 picks a free port)")
+	fl.StringVar(&f.username, "username", "qflow", "accepted username")
+	fl.StringVar(&f.password, "password", "qflow-sim", "accepted password")
+	fl.DurationVar(&f.tokenTTL, "token-ttl", 4*time.Hour, "lifetime of the JWTs /auth issues")
+	fl.IntVar(&f.concurrency, "concurrency-limit", 2, "calls allowed in flight at once (X-Concurrency-Limit-Limit)")
+	fl.StringVar(&f.rateLimit, "rate-limit", "", "calls allowed per window, e.g. 300/1h (empty: unlimited)")
+	fl.StringVar(&f.latency, "latency", "", "added latency per call, base[+per-record], e.g. 20ms+50us")
+	fl.BoolVar(&f.tls, "tls", false, "serve HTTPS with a generated self-signed certificate")
+	fl.StringVar(&f.caOut, "ca-out", "", "with --tls: write the CA certificate (PEM) to this file")
+}
+
+func (f *simFlags) config(g *globals) (qualyssim.Config, error) {
+	faults, err := qualyssim.ParseFaults(f.faults)
+	if err != nil {
+		return qualyssim.Config{}, fmt.Errorf("--faults: %w", err)
+	}
+	cfg := qualyssim.Config{Assets: f.assets, Seed: f.seed, Faults: faults, Username: f.username, Password: f.password,
+		TokenTTL: f.tokenTTL, ConcurrencyLimit: f.concurrency, Logger: g.logger()}
+	if cfg.RateLimit, cfg.RateWindow, err = qualyssim.ParseRateLimit(f.rateLimit); err != nil {
+		return cfg, fmt.Errorf("--rate-limit: %w", err)
+	}
+	if cfg.Latency, err = qualyssim.ParseLatency(f.latency); err != nil {
+		return cfg, fmt.Errorf("--latency: %w", err)
+	}
+	return cfg, nil
+}
+
+func newSimCmd(g *globals) *cobra.Command {
+	f := &simFlags{}
+	cmd := &cobra.Command{
+		Use:   "sim",
+		Short: "Run the Qualys platform simulator (CSAM gateway API) on loopback",
+		Long: `Serves a seeded, deterministic Qualys subscription with the real URLs, payload
+shapes, pagination, limits and failure modes. The gateway and API-server paths
+are answered by one server. GET /_sim/truth gives the ground truth, GET
+/_sim/stats the calls per endpoint, the highest concurrency seen and the calls
+that broke a limit.
+
+Default credentials: username "qflow", password "qflow-sim".`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := f.config(g)
+			if err != nil {
+				return err
+			}
+			srv, err := qualyssim.New(cfg)
+			if err != nil {
+				return err
+			}
+			u, p := srv.Credentials()
+			fmt.Fprintf(g.env.Stderr, "qualyssim: %d assets, seed %d, credentials %s / %s, concurrency limit %d\n", f.assets, f.seed, u, p, f.concurrency)
+			running, err := srv.Start(cmd.Context(), f.listen, f.tls, f.caOut)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(g.env.Stdout, "qualyssim listening on %s\n", running.URL)
+			<-cmd.Context().Done()
+			return running.Close()
+		},
+	}
+	f.register(cmd, true)
+	tf := &simFlags{}
+	truth := &cobra.Command{
+		Use:   "truth",
+		Short: "Print the simulator's ground truth as JSON without serving",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			faults, err := qualyssim.ParseFaults(tf.faults)
+			if err != nil {
+				return fmt.Errorf("--faults: %w", err)
+			}
+			t, err := qualyssim.TruthFor(qualyssim.Config{Assets: tf.assets, Seed: tf.seed, Faults: faults})
+			if err != nil {
+				return err
+			}
+			enc := json.NewEncoder(g.env.Stdout)
+			enc.SetIndent("", "  ")
+			return enc.Encode(t)
+		},
+	}
+	tf.register(truth, false)
+	cmd.AddCommand(truth)
+	return cmd
+}

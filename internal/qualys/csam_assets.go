@@ -1,0 +1,774 @@
+package qualys
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"math"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// CSAM endpoints (gateway).
+const (
+	searchAssetsPath = "/rest/2.0/search/am/asset"
+	countAssetsPath  = "/rest/2.0/count/am/asset"
+)
+
+// Page sizes for AssetQuery.
+const (
+	MaxPageSize     = 300 // the largest page CSAM serves
+	DefaultPageSize = 300
+)
+
+// FieldAssetID is the filter field of the asset ID, used for range bounds.
+const FieldAssetID = "asset.assetID"
+
+// Filter operators of the CSAM v2 API.
+const (
+	OpEquals           = "EQUALS"
+	OpNotEquals        = "NOT_EQUALS"
+	OpIn               = "IN"
+	OpContains         = "CONTAINS"
+	OpGreater          = "GREATER"
+	OpLesser           = "LESSER"
+	OpGreaterThanEqual = "GREATER_THAN_EQUAL"
+	OpLessThanEqual    = "LESS_THAN_EQUAL"
+)
+
+// CSAMService is the CyberSecurity Asset Management v2 API on the gateway.
+type CSAMService service
+
+// Filter is one search criterion; the filters of a query are ANDed.
+type Filter struct {
+	Field    string `json:"field"`    // e.g. "tags.name", "operatingSystem.category1"
+	Operator string `json:"operator"` // e.g. OpEquals
+	Value    string `json:"value"`
+}
+
+// AssetQuery selects assets for Count, Assets, SplitRanges and AssetsParallel.
+type AssetQuery struct {
+	Filters []Filter
+	// UpdatedSince, when not zero, is sent as assetLastUpdated (UTC,
+	// "2006-01-02T15:04:05Z") for incremental pulls.
+	UpdatedSince time.Time
+	// IncludeFields or ExcludeFields (not both) name top-level asset
+	// sections to return or omit.
+	IncludeFields, ExcludeFields []string
+	// PageSize is the number of assets per page: default 300, at most 300.
+	PageSize int
+}
+
+// Range is a slice of the asset-ID space walked by one cursor.
+type Range struct {
+	After int64 // exclusive lower bound: the first lastSeenAssetId
+	Max   int64 // inclusive upper bound; 0 = unbounded
+}
+
+// Asset is one element of assetListData.asset.
+type Asset struct {
+	// ID is assetId, parsed leniently (number or numeric string); 0 when
+	// absent or unparsable.
+	ID int64
+	// Raw is the asset object exactly as received.
+	Raw json.RawMessage
+}
+
+// RangedAsset is an asset from AssetsParallel with the index of its range.
+type RangedAsset struct {
+	Range int // index into the ranges passed to AssetsParallel
+	Asset
+}
+
+// pageSize validates q and returns its effective page size.
+func (q AssetQuery) pageSize() (int, error) {
+	switch {
+	case q.PageSize < 0:
+		return 0, fmt.Errorf("qualys: page size %d: must be positive", q.PageSize)
+	case q.PageSize > MaxPageSize:
+		return 0, fmt.Errorf("qualys: page size %d: CSAM pages hold at most %d assets", q.PageSize, MaxPageSize)
+	case len(q.IncludeFields) > 0 && len(q.ExcludeFields) > 0:
+		return 0, errors.New("qualys: set IncludeFields or ExcludeFields, not both")
+	}
+	for _, f := range q.Filters {
+		if f.Field == "" || f.Operator == "" {
+			return 0, fmt.Errorf("qualys: filter %+v: field and operator are required", f)
+		}
+	}
+	if q.PageSize == 0 {
+		return DefaultPageSize, nil
+	}
+	return q.PageSize, nil
+}
+
+// params returns the query parameters shared by search and count.
+func (q AssetQuery) params() url.Values {
+	v := url.Values{}
+	if !q.UpdatedSince.IsZero() {
+		v.Set("assetLastUpdated", q.UpdatedSince.UTC().Format("2006-01-02T15:04:05Z"))
+	}
+	return v
+}
+
+// filterBody returns the JSON body {"filters":[…]}, or {} without filters.
+func filterBody(filters []Filter) []byte {
+	if len(filters) == 0 {
+		return []byte("{}")
+	}
+	b, _ := json.Marshal(struct {
+		Filters []Filter `json:"filters"`
+	}{filters}) // cannot fail: strings only
+	return b
+}
+
+// withFilter returns filters plus f, without touching filters' backing array.
+func withFilter(filters []Filter, f ...Filter) []Filter {
+	return append(slices.Clip(filters), f...)
+}
+
+// Count returns the number of assets matching q.
+//
+// Qualys API: POST /rest/2.0/count/am/asset
+func (s *CSAMService) Count(ctx context.Context, q AssetQuery) (int64, error) {
+	if _, err := q.pageSize(); err != nil {
+		return 0, err
+	}
+	return s.count(ctx, q, q.Filters)
+}
+
+func (s *CSAMService) count(ctx context.Context, q AssetQuery, filters []Filter) (int64, error) {
+	r, err := s.client.newJSONRequest(http.MethodPost, countAssetsPath, q.params(), filterBody(filters))
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	err = s.client.do(ctx, r, func(resp *http.Response) error {
+		if resp.StatusCode == http.StatusNoContent {
+			n = 0
+			return nil
+		}
+		var v struct {
+			ResponseCode    *string         `json:"responseCode"`
+			ResponseMessage string          `json:"responseMessage"`
+			Count           json.RawMessage `json:"count"`
+		}
+		dec := json.NewDecoder(io.LimitReader(resp.Body, 1<<20))
+		if err := dec.Decode(&v); err != nil {
+			return &PageError{Op: r.op(), Reason: "count response is not a JSON object", Err: err}
+		}
+		switch {
+		case v.ResponseCode == nil:
+			return &PageError{Op: r.op(), Reason: "responseCode missing"}
+		case *v.ResponseCode != "SUCCESS":
+			return &APIError{Op: r.op(), URL: sanitizeURL(r.url()), StatusCode: resp.StatusCode, Code: *v.ResponseCode, Message: s.client.scrub(v.ResponseMessage)}
+		}
+		c, ok := lenientInt(v.Count)
+		if !ok {
+			return &PageError{Op: r.op(), Reason: fmt.Sprintf("count missing or not a number (%s)", excerpt(string(v.Count)))}
+		}
+		n = c
+		return nil
+	})
+	return n, err
+}
+
+// searchPage is one decoded page of a search.
+type searchPage struct {
+	assets   []Asset
+	hasMore  bool
+	lastSeen int64 // lastSeenAssetId; 0 when absent
+}
+
+// page fetches one search page: up to size assets with assetId > cursor.
+func (s *CSAMService) page(ctx context.Context, q AssetQuery, filters []Filter, cursor int64, size int) (*searchPage, error) {
+	v := q.params()
+	v.Set("pageSize", strconv.Itoa(size))
+	v.Set("lastSeenAssetId", strconv.FormatInt(cursor, 10))
+	if len(q.IncludeFields) > 0 {
+		v.Set("includeFields", strings.Join(q.IncludeFields, ","))
+	}
+	if len(q.ExcludeFields) > 0 {
+		v.Set("excludeFields", strings.Join(q.ExcludeFields, ","))
+	}
+	r, err := s.client.newJSONRequest(http.MethodPost, searchAssetsPath, v, filterBody(filters))
+	if err != nil {
+		return nil, err
+	}
+	var p *searchPage
+	err = s.client.do(ctx, r, func(resp *http.Response) error {
+		if resp.StatusCode == http.StatusNoContent {
+			p = &searchPage{}
+			return nil
+		}
+		pg, err := decodeSearchPage(resp.Body, r.op())
+		if err != nil {
+			var api *APIError
+			if errors.As(err, &api) {
+				api.URL, api.StatusCode, api.Message = sanitizeURL(r.url()), resp.StatusCode, s.client.scrub(api.Message)
+			}
+			return err
+		}
+		p = pg
+		return nil
+	})
+	return p, err
+}
+
+// decodeSearchPage reads a search response token by token: envelope fields
+// in any order, and each element of assetListData.asset as raw bytes (never
+// as a tree). It checks responseCode, hasMore (int, string or bool) and
+// lastSeenAssetId (required while hasMore is 1).
+func decodeSearchPage(body io.Reader, op string) (*searchPage, error) {
+	dec := json.NewDecoder(body)
+	dec.UseNumber()
+	invalid := func(reason string, err error) error { return &PageError{Op: op, Reason: reason, Err: err} }
+	if err := expectDelim(dec, '{'); err != nil {
+		return nil, invalid("not a JSON object", err)
+	}
+	var (
+		p                      searchPage
+		code, msg, lastRaw     string
+		haveCode, haveMore, ok bool
+		haveLastSeen           bool
+		raw                    json.RawMessage
+	)
+	for dec.More() {
+		key, err := objectKey(dec)
+		if err != nil {
+			return nil, invalid("reading the envelope", err)
+		}
+		switch key {
+		case "assetListData":
+			if err := decodeAssetList(dec, &p.assets); err != nil {
+				return nil, invalid("reading assetListData", err)
+			}
+			continue
+		}
+		raw = raw[:0]
+		if err := dec.Decode(&raw); err != nil {
+			return nil, invalid("reading "+key, err)
+		}
+		switch key {
+		case "responseCode":
+			code, haveCode = jsonText(raw), true
+		case "responseMessage":
+			msg = jsonText(raw)
+		case "hasMore":
+			if p.hasMore, ok = flag(raw); !ok {
+				return nil, invalid(fmt.Sprintf("hasMore is %s, want 0 or 1", excerpt(string(raw))), nil)
+			}
+			haveMore = true
+		case "lastSeenAssetId":
+			lastRaw = string(raw)
+			p.lastSeen, haveLastSeen = lenientInt(raw)
+		}
+	}
+	if err := expectDelim(dec, '}'); err != nil {
+		return nil, invalid("reading the envelope", err)
+	}
+	switch {
+	case !haveCode:
+		return nil, invalid("responseCode missing", nil)
+	case code != "SUCCESS":
+		return nil, &APIError{Op: op, Code: code, Message: excerpt(msg)}
+	case !haveMore:
+		return nil, invalid("hasMore missing", nil)
+	case p.hasMore && !haveLastSeen:
+		return nil, invalid(fmt.Sprintf("hasMore is 1 but lastSeenAssetId is %s", cmp.Or(excerpt(lastRaw), "missing")), nil)
+	}
+	return &p, nil
+}
+
+// decodeAssetList reads the value of assetListData: null, or an object whose
+// "asset" member is null or an array of assets.
+func decodeAssetList(dec *json.Decoder, out *[]Asset) error {
+	t, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	if t == nil {
+		return nil
+	}
+	if t != json.Delim('{') {
+		return fmt.Errorf("want an object, got %v", t)
+	}
+	for dec.More() {
+		key, err := objectKey(dec)
+		if err != nil {
+			return err
+		}
+		if key != "asset" {
+			var skip json.RawMessage
+			if err := dec.Decode(&skip); err != nil {
+				return err
+			}
+			continue
+		}
+		t, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		if t == nil {
+			continue
+		}
+		if t != json.Delim('[') {
+			return fmt.Errorf("asset: want an array, got %v", t)
+		}
+		for dec.More() {
+			var raw json.RawMessage // Decode copies: raw owns its bytes
+			if err := dec.Decode(&raw); err != nil {
+				return err
+			}
+			*out = append(*out, Asset{ID: assetID(raw), Raw: raw})
+		}
+		if err := expectDelim(dec, ']'); err != nil {
+			return err
+		}
+	}
+	return expectDelim(dec, '}')
+}
+
+func objectKey(dec *json.Decoder) (string, error) {
+	t, err := dec.Token()
+	if err != nil {
+		return "", err
+	}
+	key, ok := t.(string)
+	if !ok {
+		return "", fmt.Errorf("want an object key, got %v", t)
+	}
+	return key, nil
+}
+
+func expectDelim(dec *json.Decoder, want json.Delim) error {
+	t, err := dec.Token()
+	if err != nil {
+		if err == io.EOF {
+			return io.ErrUnexpectedEOF
+		}
+		return err
+	}
+	if t != want {
+		return fmt.Errorf("want %q, got %v", want, t)
+	}
+	return nil
+}
+
+// jsonText returns a JSON string's value, or the raw text of another value.
+func jsonText(raw json.RawMessage) string {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	return string(raw)
+}
+
+// flag parses hasMore: 1/0 as number or string, or a boolean.
+func flag(raw json.RawMessage) (bool, bool) {
+	switch s := strings.Trim(string(bytes.TrimSpace(raw)), `"`); strings.ToLower(s) {
+	case "1", "true":
+		return true, true
+	case "0", "false":
+		return false, true
+	}
+	return false, false
+}
+
+// lenientInt parses a positive or zero integer given as a JSON number
+// (integral, possibly in exponent form) or a numeric string.
+func lenientInt(raw json.RawMessage) (int64, bool) {
+	s := strings.TrimSpace(string(raw))
+	if len(s) >= 2 && s[0] == '"' {
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return 0, false
+		}
+		s = strings.TrimSpace(s)
+	}
+	if s == "" || s == "null" {
+		return 0, false
+	}
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return n, n >= 0
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f < 0 || f != math.Trunc(f) || f >= math.MaxInt64 {
+		return 0, false
+	}
+	return int64(f), true
+}
+
+// assetID returns the asset's assetId, or 0 when it is absent or unparsable.
+func assetID(raw json.RawMessage) int64 {
+	v, ok := topLevelMember(raw, "assetId")
+	if !ok {
+		return 0
+	}
+	id, ok := lenientInt(v)
+	if !ok {
+		return 0
+	}
+	return id
+}
+
+// Assets walks r with the lastSeenAssetId cursor: pages of q.PageSize assets
+// in ascending assetId, until hasMore is 0. The lower bound is the initial
+// cursor (r.After); the upper bound, if any, is the filter
+// asset.assetID LESS_THAN_EQUAL r.Max, ANDed with q.Filters.
+//
+// Only one page is held at a time; each request completes before its assets
+// are yielded. An invalid page is retried; a cursor that does not advance is
+// an error. The first error ends the iteration.
+//
+// Qualys API: POST /rest/2.0/search/am/asset
+func (s *CSAMService) Assets(ctx context.Context, q AssetQuery, r Range) iter.Seq2[Asset, error] {
+	return func(yield func(Asset, error) bool) {
+		size, err := q.pageSize()
+		if err == nil && (r.After < 0 || r.Max < 0) {
+			err = fmt.Errorf("qualys: range %+v: bounds must not be negative", r)
+		}
+		if err != nil {
+			yield(Asset{}, err)
+			return
+		}
+		if r.Max > 0 && r.Max <= r.After {
+			return
+		}
+		filters := q.Filters
+		if r.Max > 0 {
+			filters = withFilter(filters, Filter{FieldAssetID, OpLessThanEqual, strconv.FormatInt(r.Max, 10)})
+		}
+		cursor := r.After
+		for {
+			p, err := s.page(ctx, q, filters, cursor, size)
+			if err != nil {
+				yield(Asset{}, err)
+				return
+			}
+			for i, a := range p.assets {
+				p.assets[i] = Asset{} // let consumed assets go
+				if !yield(a, nil) {
+					return
+				}
+			}
+			if !p.hasMore || (r.Max > 0 && p.lastSeen >= r.Max) {
+				return
+			}
+			if p.lastSeen <= cursor {
+				yield(Asset{}, fmt.Errorf("qualys: POST %s: cursor did not advance (lastSeenAssetId %d after %d); stopped to avoid an endless loop",
+					searchAssetsPath, p.lastSeen, cursor))
+				return
+			}
+			cursor = p.lastSeen
+		}
+	}
+}
+
+// SplitRanges splits the asset-ID space of q into about n contiguous ranges
+// of similar size, for parallel cursors. The first range starts at 0 and the
+// last is unbounded, so together they cover every asset whatever its ID.
+//
+// It counts q (one call) and returns a single unbounded range when n is 1 or
+// the total fits in two pages; n is also capped so that each range holds
+// about a page or more. Otherwise it reads the first page (the lowest IDs
+// and their density), estimates the boundaries from it, probes each
+// estimate with a count (asset.assetID LESS_THAN_EQUAL x), and interpolates
+// the final boundaries from the probes: n+1 calls in all.
+//
+// Qualys API: POST /rest/2.0/count/am/asset, POST /rest/2.0/search/am/asset
+func (s *CSAMService) SplitRanges(ctx context.Context, q AssetQuery, n int) ([]Range, error) {
+	if n < 1 {
+		return nil, fmt.Errorf("qualys: SplitRanges: n is %d, want at least 1", n)
+	}
+	size, err := q.pageSize()
+	if err != nil {
+		return nil, err
+	}
+	whole := []Range{{}}
+	if n == 1 {
+		return whole, nil
+	}
+	total, err := s.count(ctx, q, q.Filters)
+	if err != nil {
+		return nil, err
+	}
+	if total <= 2*int64(size) {
+		return whole, nil
+	}
+	n = int(min(int64(n), (total+int64(size)-1)/int64(size)))
+
+	head, err := s.page(ctx, q, q.Filters, 0, size)
+	if err != nil {
+		return nil, err
+	}
+	var ids []int64
+	for _, a := range head.assets {
+		if a.ID > 0 {
+			ids = append(ids, a.ID)
+		}
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	if len(ids) < 2 || !head.hasMore {
+		return whole, nil
+	}
+	// The CDF, count(assetId ≤ x), is known exactly over the first page.
+	pts := make([]cdfPoint, 0, len(ids)+n)
+	pts = append(pts, cdfPoint{ids[0] - 1, 0})
+	for i, id := range ids {
+		pts = append(pts, cdfPoint{id, int64(i + 1)})
+	}
+	headMax := ids[len(ids)-1]
+	var probes []int64
+	for _, x := range quantiles(pts, total, n) {
+		if x > headMax {
+			probes = append(probes, x)
+		}
+	}
+	counts := make([]int64, len(probes))
+	g, gctx := errgroup.WithContext(ctx)
+	for i, x := range probes {
+		g.Go(func() error {
+			c, err := s.count(gctx, q, withFilter(q.Filters, Filter{FieldAssetID, OpLessThanEqual, strconv.FormatInt(x, 10)}))
+			counts[i] = c
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	for i, x := range probes {
+		pts = append(pts, cdfPoint{x, counts[i]})
+	}
+	slices.SortFunc(pts, func(a, b cdfPoint) int { return cmp.Compare(a.x, b.x) })
+	for i := 1; i < len(pts); i++ { // the data may move between calls: keep the CDF monotone
+		pts[i].c = max(pts[i].c, pts[i-1].c)
+	}
+	bounds := quantiles(pts, total, n)
+	if len(bounds) == 0 {
+		return whole, nil
+	}
+	ranges := make([]Range, 0, len(bounds)+1)
+	after := int64(0)
+	for _, b := range bounds {
+		ranges = append(ranges, Range{After: after, Max: b})
+		after = b
+	}
+	return append(ranges, Range{After: after}), nil
+}
+
+// cdfPoint says that c assets have an ID ≤ x.
+type cdfPoint struct{ x, c int64 }
+
+// quantiles returns the IDs that cut total assets into n parts of equal
+// count according to the piecewise-linear CDF through pts (sorted by x, c
+// non-decreasing), extrapolating past the last point with the mean density.
+// The result is strictly increasing and positive; it may be shorter than n-1.
+func quantiles(pts []cdfPoint, total int64, n int) []int64 {
+	first, last := pts[0], pts[len(pts)-1]
+	density := float64(last.c-first.c) / float64(max(last.x-first.x, 1))
+	var out []int64
+	for k := 1; k < n; k++ {
+		t := total * int64(k) / int64(n)
+		var x float64
+		i, found := slices.BinarySearchFunc(pts, t, func(p cdfPoint, t int64) int { return cmp.Compare(p.c, t) })
+		switch {
+		case !found && i == len(pts):
+			x = float64(last.x) + float64(t-last.c)/max(density, 1e-12)
+		case i == 0:
+			x = float64(pts[0].x)
+		default:
+			a, b := pts[i-1], pts[i]
+			if found {
+				a, b = pts[i], pts[i]
+			}
+			x = float64(b.x)
+			if b.c > a.c {
+				x = float64(a.x) + float64(t-a.c)*float64(b.x-a.x)/float64(b.c-a.c)
+			}
+		}
+		v := int64(math.Min(math.Round(x), math.MaxInt64/2))
+		if v < 1 || (len(out) > 0 && v <= out[len(out)-1]) {
+			continue
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// AssetsParallel walks ranges concurrently, at most parallel cursors at a
+// time (and never more calls in flight than the client's concurrency), and
+// yields their assets as they arrive. Within one range assets come in
+// ascending order. Breaking out of the loop cancels the requests in flight
+// and waits for the cursors to stop. The first error ends the iteration.
+//
+// Qualys API: POST /rest/2.0/search/am/asset
+func (s *CSAMService) AssetsParallel(ctx context.Context, q AssetQuery, ranges []Range, parallel int) iter.Seq2[RangedAsset, error] {
+	return func(yield func(RangedAsset, error) bool) {
+		if len(ranges) == 0 {
+			return
+		}
+		parallel = min(max(parallel, 1), len(ranges))
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		type item struct {
+			a   RangedAsset
+			err error
+		}
+		out := make(chan item)
+		var (
+			next atomic.Int64
+			wg   sync.WaitGroup
+		)
+		for range parallel {
+			wg.Go(func() {
+				for {
+					i := int(next.Add(1) - 1)
+					if i >= len(ranges) {
+						return
+					}
+					for a, err := range s.Assets(ctx, q, ranges[i]) {
+						select {
+						case out <- item{RangedAsset{Range: i, Asset: a}, err}:
+						case <-ctx.Done():
+							return
+						}
+						if err != nil {
+							return
+						}
+					}
+				}
+			})
+		}
+		go func() {
+			wg.Wait()
+			close(out)
+		}()
+		defer func() {
+			cancel()
+			for range out { // wait for every cursor to stop
+			}
+		}()
+		for it := range out {
+			if it.err != nil {
+				yield(RangedAsset{Range: it.a.Range}, it.err)
+				return
+			}
+			if !yield(it.a, nil) {
+				return
+			}
+		}
+	}
+}
+
+// topLevelMember returns the raw value of member key of the JSON object b,
+// without decoding the rest. b must be valid JSON (it comes from a Decoder).
+// In the common case assetId is the first member, so this costs a few bytes.
+func topLevelMember(b []byte, key string) ([]byte, bool) {
+	i := skipSpace(b, 0)
+	if i >= len(b) || b[i] != '{' {
+		return nil, false
+	}
+	i++
+	for {
+		i = skipSpace(b, i)
+		if i < len(b) && b[i] == ',' {
+			i = skipSpace(b, i+1)
+		}
+		if i >= len(b) || b[i] != '"' {
+			return nil, false
+		}
+		end := skipString(b, i)
+		if end < 0 {
+			return nil, false
+		}
+		k := b[i+1 : end-1]
+		match := string(k) == key
+		if !match && bytes.IndexByte(k, '\\') >= 0 {
+			var s string
+			match = json.Unmarshal(b[i:end], &s) == nil && s == key
+		}
+		i = skipSpace(b, end)
+		if i >= len(b) || b[i] != ':' {
+			return nil, false
+		}
+		i = skipSpace(b, i+1)
+		vend := skipValue(b, i)
+		if vend < 0 {
+			return nil, false
+		}
+		if match {
+			return b[i:vend], true
+		}
+		i = vend
+	}
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipString returns the index after the string starting at b[i] == '"'.
+func skipString(b []byte, i int) int {
+	for j := i + 1; j < len(b); {
+		switch b[j] {
+		case '\\':
+			j += 2
+		case '"':
+			return j + 1
+		default:
+			j++
+		}
+	}
+	return -1
+}
+
+// skipValue returns the index after the value starting at b[i].
+func skipValue(b []byte, i int) int {
+	if i >= len(b) {
+		return -1
+	}
+	switch b[i] {
+	case '"':
+		return skipString(b, i)
+	case '{', '[':
+		depth := 0
+		for j := i; j < len(b); {
+			switch b[j] {
+			case '"':
+				if j = skipString(b, j); j < 0 {
+					return -1
+				}
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return j + 1
+				}
+			}
+			j++
+		}
+		return -1
+	}
+	j := i
+	for j < len(b) && !strings.ContainsRune(",}] \t\r\n", rune(b[j])) {
+		j++
+	}
+	return j
+}

@@ -1,0 +1,186 @@
+package qualyssim
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Defaults applied by New and TruthFor to zero Config fields.
+const (
+	DefaultAssets           = 2000
+	DefaultUsername         = "qflow"
+	DefaultPassword         = "qflow-sim"
+	DefaultTokenTTL         = 4 * time.Hour
+	DefaultConcurrencyLimit = 2
+	// DefaultPageSize is the search page size when the request gives none.
+	DefaultPageSize = 100
+	// MaxPageSize is the largest pageSize the search API accepts.
+	MaxPageSize = 300
+	// MaxAssets bounds Config.Assets (the index costs ~40 bytes per asset).
+	MaxAssets = 10_000_000
+)
+
+// Config configures a simulated Qualys subscription. The zero value is usable:
+// New fills in the defaults documented on each field.
+type Config struct {
+	// Assets is the number of assets in the data set (default 2000).
+	Assets int
+	// Seed selects the data set and the fault sequence; equal seeds give identical output.
+	Seed int64
+	// Username and Password are the only accepted credentials (default "qflow" / "qflow-sim").
+	Username string
+	Password string
+	// TokenTTL is the JWT lifetime (default 4h).
+	TokenTTL time.Duration
+	// ConcurrencyLimit is the number of limited calls allowed in flight:
+	// 0 means the default of 2, a negative value means unlimited (the
+	// X-Concurrency-Limit-Limit header then reports 1000).
+	ConcurrencyLimit int
+	// RateLimit is the number of limited calls allowed per rolling RateWindow;
+	// 0 means unlimited (the X-RateLimit-* headers then report 1000000 calls per
+	// hour, never decreasing).
+	RateLimit int
+	// RateWindow is the length of the rolling rate window; required when RateLimit > 0.
+	RateWindow time.Duration
+	// Latency is added to every limited call that answers with data.
+	Latency Latency
+	// Faults are injected deterministically from Seed (see ParseFaults).
+	Faults Faults
+	// Now is the clock used for tokens, the rate window and the data anchor (default time.Now).
+	Now func() time.Time
+	// Logger receives one debug line per request; nil discards.
+	Logger *slog.Logger
+}
+
+// Latency is the simulated service time of a data call: Base plus PerRecord
+// for every asset in the page.
+type Latency struct {
+	Base      time.Duration
+	PerRecord time.Duration
+}
+
+// String renders the latency in the form ParseLatency accepts.
+func (l Latency) String() string {
+	if l.PerRecord == 0 {
+		return l.Base.String()
+	}
+	return l.Base.String() + "+" + l.PerRecord.String()
+}
+
+// withDefaults returns cfg with defaults applied, or every problem found.
+func (cfg Config) withDefaults() (Config, error) {
+	var errs []error
+	if cfg.Assets == 0 {
+		cfg.Assets = DefaultAssets
+	}
+	if cfg.Assets < 0 || cfg.Assets > MaxAssets {
+		errs = append(errs, fmt.Errorf("assets: %d out of range 1..%d", cfg.Assets, MaxAssets))
+	}
+	if cfg.Username == "" {
+		cfg.Username = DefaultUsername
+	}
+	if cfg.Password == "" {
+		cfg.Password = DefaultPassword
+	}
+	if cfg.TokenTTL == 0 {
+		cfg.TokenTTL = DefaultTokenTTL
+	}
+	if cfg.TokenTTL < time.Second {
+		errs = append(errs, fmt.Errorf("token TTL: %v is shorter than 1s", cfg.TokenTTL))
+	}
+	if cfg.ConcurrencyLimit == 0 {
+		cfg.ConcurrencyLimit = DefaultConcurrencyLimit
+	}
+	if cfg.RateLimit < 0 {
+		errs = append(errs, fmt.Errorf("rate limit: %d is negative", cfg.RateLimit))
+	}
+	if cfg.RateLimit > 0 && cfg.RateWindow < time.Second {
+		errs = append(errs, fmt.Errorf("rate window: %v must be at least 1s when the rate limit is %d", cfg.RateWindow, cfg.RateLimit))
+	}
+	if cfg.Latency.Base < 0 || cfg.Latency.PerRecord < 0 {
+		errs = append(errs, fmt.Errorf("latency: %v is negative", cfg.Latency))
+	}
+	if err := cfg.Faults.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if err := errors.Join(errs...); err != nil {
+		return cfg, fmt.Errorf("qualyssim: invalid config: %w", err)
+	}
+	return cfg, nil
+}
+
+// ParseRateLimit parses "N/DURATION" such as "300/1h" or "50/24h" (a "d" day
+// suffix is accepted too: "50/1d"). The empty string means no rate limit (0, 0).
+func ParseRateLimit(s string) (n int, window time.Duration, err error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, 0, nil
+	}
+	num, dur, ok := strings.Cut(s, "/")
+	if !ok {
+		return 0, 0, fmt.Errorf("qualyssim: rate limit %q: want CALLS/WINDOW such as 300/1h", s)
+	}
+	n, err = strconv.Atoi(strings.TrimSpace(num))
+	if err != nil || n <= 0 {
+		return 0, 0, fmt.Errorf("qualyssim: rate limit %q: calls %q must be a positive integer", s, num)
+	}
+	window, err = parseDuration(strings.TrimSpace(dur))
+	if err != nil {
+		return 0, 0, fmt.Errorf("qualyssim: rate limit %q: window: %w", s, err)
+	}
+	if window < time.Second {
+		return 0, 0, fmt.Errorf("qualyssim: rate limit %q: window must be at least 1s", s)
+	}
+	return n, window, nil
+}
+
+// parseDuration is time.ParseDuration plus a whole-day form "Nd".
+func parseDuration(s string) (time.Duration, error) {
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n <= 0 || n > 10000 {
+			return 0, fmt.Errorf("invalid duration %q", s)
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, err
+	}
+	return d, nil
+}
+
+// ParseLatency parses "BASE" or "BASE+PERRECORD", e.g. "20ms" or "20ms+50us".
+// The empty string means no added latency.
+func ParseLatency(s string) (Latency, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return Latency{}, nil
+	}
+	base, per, _ := strings.Cut(s, "+")
+	var l Latency
+	var err error
+	if b := strings.TrimSpace(base); b != "" {
+		if l.Base, err = time.ParseDuration(b); err != nil {
+			return Latency{}, fmt.Errorf("qualyssim: latency %q: base: %w", s, err)
+		}
+	}
+	if p := strings.TrimSpace(per); p != "" {
+		if l.PerRecord, err = time.ParseDuration(p); err != nil {
+			return Latency{}, fmt.Errorf("qualyssim: latency %q: per record: %w", s, err)
+		}
+	} else if strings.Contains(s, "+") {
+		return Latency{}, fmt.Errorf("qualyssim: latency %q: missing per-record duration after '+'", s)
+	}
+	if l.Base < 0 || l.PerRecord < 0 {
+		return Latency{}, fmt.Errorf("qualyssim: latency %q: durations must not be negative", s)
+	}
+	return l, nil
+}

@@ -1,0 +1,210 @@
+package qualyssim
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Faults are the failures the simulator injects. Probabilities are in [0,1].
+// Every decision is a hash of (Seed, fault kind, endpoint, canonical request,
+// attempt number of that request), so a run repeats exactly and a retried page
+// gets a fresh draw. Faults never apply to /auth or /_sim/*.
+type Faults struct {
+	// ServerError ("5xx") answers 500, 502 or 503 with a short body.
+	ServerError float64
+	// Reset ("reset") drops the connection: either before any response or
+	// after half of a search page has been sent. The handler aborts with
+	// panic(http.ErrAbortHandler), which net/http turns into a closed
+	// connection; call ServeHTTP through an http.Server, not a recorder.
+	Reset float64
+	// NoHasMore ("nohasmore") omits the hasMore key from a 200 search page.
+	NoHasMore float64
+	// HasMoreString ("hasmorestring") sends hasMore as the string "1" or "0".
+	HasMoreString float64
+	// Slow ("slow=P:DUR") delays the answer by SlowDelay (cancelled with the request).
+	Slow      float64
+	SlowDelay time.Duration
+	// Malformed ("malformed") is the fraction of assets (chosen per asset, for
+	// good) served as a malformed record inside an otherwise valid page.
+	Malformed float64
+	// Expire ("expire") answers a call holding a valid token with 401 "JWT expired".
+	Expire float64
+}
+
+// Fault kind names, as used by ParseFaults and as keys of Stats.Faults.
+const (
+	Fault5xx           = "5xx"
+	FaultReset         = "reset"
+	FaultNoHasMore     = "nohasmore"
+	FaultHasMoreString = "hasmorestring"
+	FaultSlow          = "slow"
+	FaultMalformed     = "malformed"
+	FaultExpire        = "expire"
+)
+
+// fields pairs each fault name with its probability, in String order.
+func (f *Faults) fields() []struct {
+	name string
+	p    *float64
+} {
+	return []struct {
+		name string
+		p    *float64
+	}{
+		{Fault5xx, &f.ServerError}, {FaultReset, &f.Reset}, {FaultNoHasMore, &f.NoHasMore},
+		{FaultHasMoreString, &f.HasMoreString}, {FaultSlow, &f.Slow}, {FaultMalformed, &f.Malformed}, {FaultExpire, &f.Expire},
+	}
+}
+
+// IsZero reports whether no fault is configured.
+func (f Faults) IsZero() bool { return f == Faults{} }
+
+// String renders f in the form ParseFaults accepts; zero probabilities are left out.
+func (f Faults) String() string {
+	var parts []string
+	for _, x := range f.fields() {
+		if *x.p == 0 && (x.name != FaultSlow || f.SlowDelay == 0) {
+			continue
+		}
+		v := strconv.FormatFloat(*x.p, 'g', -1, 64)
+		if x.name == FaultSlow {
+			v += ":" + f.SlowDelay.String()
+		}
+		parts = append(parts, x.name+"="+v)
+	}
+	return strings.Join(parts, ",")
+}
+
+// Validate checks that every probability lies in [0,1] and that a slow fault has a positive delay.
+func (f Faults) Validate() error {
+	var errs []error
+	for _, x := range f.fields() {
+		if p := *x.p; math.IsNaN(p) || p < 0 || p > 1 {
+			errs = append(errs, fmt.Errorf("fault %s: probability %v not in [0,1]", x.name, p))
+		}
+	}
+	if f.Slow > 0 && f.SlowDelay <= 0 {
+		errs = append(errs, fmt.Errorf("fault %s: delay %v must be positive", FaultSlow, f.SlowDelay))
+	}
+	if f.SlowDelay < 0 {
+		errs = append(errs, fmt.Errorf("fault %s: delay %v is negative", FaultSlow, f.SlowDelay))
+	}
+	return errors.Join(errs...)
+}
+
+// ParseFaults parses a comma-separated list of KIND=P entries, for example
+// "5xx=0.05,reset=0.02,nohasmore=0.02,slow=0.01:10s,malformed=0.01".
+// Kinds: 5xx, reset, nohasmore, hasmorestring, slow (P:DURATION), malformed,
+// expire. The empty string means no faults. An unknown kind, a repeated kind
+// or a bad value is an error naming it.
+func ParseFaults(s string) (Faults, error) {
+	var f Faults
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return f, nil
+	}
+	seen := map[string]bool{}
+	for _, entry := range strings.Split(s, ",") {
+		entry = strings.TrimSpace(entry)
+		name, val, ok := strings.Cut(entry, "=")
+		name, val = strings.TrimSpace(name), strings.TrimSpace(val)
+		if !ok || name == "" {
+			return Faults{}, fmt.Errorf("qualyssim: fault %q: want KIND=PROBABILITY", entry)
+		}
+		var target *float64
+		for _, x := range f.fields() {
+			if x.name == name {
+				target = x.p
+			}
+		}
+		if target == nil {
+			return Faults{}, fmt.Errorf("qualyssim: unknown fault %q (known: 5xx, reset, nohasmore, hasmorestring, slow, malformed, expire)", name)
+		}
+		if seen[name] {
+			return Faults{}, fmt.Errorf("qualyssim: fault %q given twice", name)
+		}
+		seen[name] = true
+		prob := val
+		if name == FaultSlow {
+			var dur string
+			prob, dur, ok = strings.Cut(val, ":")
+			if !ok {
+				return Faults{}, fmt.Errorf("qualyssim: fault slow=%q: want slow=PROBABILITY:DURATION such as slow=0.01:10s", val)
+			}
+			d, err := time.ParseDuration(strings.TrimSpace(dur))
+			if err != nil || d <= 0 {
+				return Faults{}, fmt.Errorf("qualyssim: fault slow=%q: duration %q must be positive, such as 10s", val, dur)
+			}
+			f.SlowDelay = d
+		}
+		p, err := strconv.ParseFloat(strings.TrimSpace(prob), 64)
+		if err != nil || math.IsNaN(p) || p < 0 || p > 1 {
+			return Faults{}, fmt.Errorf("qualyssim: fault %s=%q: probability must be a number in [0,1]", name, val)
+		}
+		*target = p
+	}
+	return f, nil
+}
+
+// faultPlan is what happens to one call.
+type faultPlan struct {
+	expire        bool
+	reset         bool
+	truncate      bool // with reset: send half the page first
+	status        int  // 5xx status, 0 = none
+	slow          time.Duration
+	noHasMore     bool
+	hasMoreString bool
+}
+
+// planFaults draws the faults of one gateway call. key identifies the request
+// (endpoint and canonical parameters); each call with the same key is a new attempt.
+func (s *Server) planFaults(endpoint, key string, search bool) faultPlan {
+	f := s.cfg.Faults
+	var plan faultPlan
+	if f.IsZero() {
+		return plan
+	}
+	s.mu.Lock()
+	attempt := s.attempts[endpoint+"\x00"+key]
+	s.attempts[endpoint+"\x00"+key] = attempt + 1
+	s.mu.Unlock()
+	draw := func(kind string, p float64) (bool, uint64) {
+		if p <= 0 {
+			return false, 0
+		}
+		h := hashKey(uint64(s.cfg.Seed), kind+"\x00"+endpoint+"\x00"+key, uint64(attempt))
+		return unitFloat(h) < p, h
+	}
+	if ok, _ := draw(FaultSlow, f.Slow); ok {
+		plan.slow = f.SlowDelay
+	}
+	if ok, _ := draw(FaultExpire, f.Expire); ok {
+		plan.expire = true
+	} else if ok, h := draw(FaultReset, f.Reset); ok {
+		plan.reset, plan.truncate = true, search && h&(1<<40) != 0
+	} else if ok, h := draw(Fault5xx, f.ServerError); ok {
+		plan.status = [...]int{500, 502, 503}[mix64(h)%3]
+	} else if search {
+		if ok, _ := draw(FaultNoHasMore, f.NoHasMore); ok {
+			plan.noHasMore = true
+		} else if ok, _ := draw(FaultHasMoreString, f.HasMoreString); ok {
+			plan.hasMoreString = true
+		}
+	}
+	return plan
+}
+
+// countFault records one applied fault in Stats.Faults.
+func (s *Server) countFault(kind string, n int64) {
+	if n == 0 {
+		return
+	}
+	s.mu.Lock()
+	s.faults[kind] += n
+	s.mu.Unlock()
+}

@@ -1,0 +1,282 @@
+package qualyssim
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Server is a simulated Qualys platform. It is an http.Handler serving the
+// gateway paths (and, later, the API-server paths) from one seeded data set.
+// It is safe for concurrent use.
+type Server struct {
+	cfg    Config
+	ds     *dataset
+	secret []byte
+	lim    *limiter // CSAM gateway APIs
+	log    *slog.Logger
+
+	tokenSeq atomic.Int64
+
+	mu         sync.Mutex
+	calls      map[string]int64
+	faults     map[string]int64
+	violations int64
+	attempts   map[string]int
+}
+
+// New validates cfg, applies defaults and builds the data set index.
+func New(cfg Config) (*Server, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	ds, err := newDataset(cfg.Seed, cfg.Assets, cfg.Faults.Malformed, cfg.Now())
+	if err != nil {
+		return nil, err
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Server{
+		cfg: cfg, ds: ds, secret: jwtSecret(cfg.Seed), log: log,
+		lim:   newLimiter(cfg.ConcurrencyLimit, cfg.RateLimit, cfg.RateWindow),
+		calls: map[string]int64{}, faults: map[string]int64{}, attempts: map[string]int{},
+	}, nil
+}
+
+// Credentials returns the username and password /auth accepts.
+func (s *Server) Credentials() (username, password string) { return s.cfg.Username, s.cfg.Password }
+
+// Truth returns the ground truth of the data set (a copy).
+func (s *Server) Truth() Truth { return s.ds.truth.clone() }
+
+// Stats returns the call counters so far (a copy).
+func (s *Server) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := Stats{Calls: make(map[string]int64, len(s.calls)), Faults: make(map[string]int64, len(s.faults)),
+		LimitViolations: s.violations, MaxConcurrency: s.lim.maxRunning()}
+	for k, v := range s.calls {
+		st.Calls[k] = v
+	}
+	for k, v := range s.faults {
+		st.Faults[k] = v
+	}
+	return st
+}
+
+// ServeHTTP serves every simulated endpoint:
+//
+//	POST /auth                      gateway JWT (201, bare token)
+//	POST /rest/2.0/count/am/asset   CSAM count
+//	POST /rest/2.0/search/am/asset  CSAM search (pages)
+//	GET  /_sim/truth, /_sim/stats   ground truth and counters (no auth, no limits)
+//
+// Any other path answers 404.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rec := &statusRecorder{ResponseWriter: w}
+	defer func() {
+		s.log.Debug("qualyssim request", "method", r.Method, "path", r.URL.Path, "query", r.URL.RawQuery,
+			"status", rec.status, "duration", time.Since(start))
+	}()
+	var err error
+	switch r.URL.Path {
+	case pathAuth:
+		s.countCall(r)
+		err = s.handleAuth(rec, r)
+	case pathCount:
+		s.countCall(r)
+		err = s.gateway(rec, r, false)
+	case pathSearch:
+		s.countCall(r)
+		err = s.gateway(rec, r, true)
+	case "/_sim/truth":
+		err = s.simJSON(rec, r, s.Truth())
+	case "/_sim/stats":
+		err = s.simJSON(rec, r, s.Stats())
+	default:
+		err = gatewayError(http.StatusNotFound, "No endpoint "+r.Method+" "+r.URL.Path)
+	}
+	if err != nil {
+		writeError(rec, err)
+	}
+}
+
+func (s *Server) countCall(r *http.Request) {
+	s.mu.Lock()
+	s.calls[r.Method+" "+r.URL.Path]++
+	s.mu.Unlock()
+}
+
+func (s *Server) simJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		return gatewayError(http.StatusMethodNotAllowed, "Request method '"+r.Method+"' is not supported")
+	}
+	w.Header().Set("Content-Type", "application/json")
+	return json.NewEncoder(w).Encode(v)
+}
+
+// gateway runs a limited CSAM call: method, bearer token, limits, request
+// validation, faults, then the handler.
+func (s *Server) gateway(w http.ResponseWriter, r *http.Request, search bool) error {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		return gatewayError(http.StatusMethodNotAllowed, "Request method '"+r.Method+"' is not supported")
+	}
+	if err := s.verifyJWT(r); err != nil {
+		return err
+	}
+	ls, refused := s.lim.acquire(s.cfg.Now())
+	ls.set(w.Header())
+	if refused != nil {
+		s.mu.Lock()
+		s.violations++
+		s.mu.Unlock()
+		return csamError(http.StatusTooManyRequests, refused.msg)
+	}
+	defer s.lim.release()
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
+	if err != nil {
+		return csamError(http.StatusBadRequest, "unreadable request body: "+err.Error())
+	}
+	q, err := s.ds.parseCSAMQuery(r.URL.Query(), body)
+	if err != nil {
+		return csamError(http.StatusBadRequest, err.Error())
+	}
+	plan := s.planFaults(r.URL.Path, q.key, search)
+	if plan.slow > 0 {
+		s.countFault(FaultSlow, 1)
+		if !sleepCtx(r.Context(), plan.slow) {
+			return errClientGone
+		}
+	}
+	switch {
+	case plan.expire:
+		s.countFault(FaultExpire, 1)
+		return gatewayError(http.StatusUnauthorized, "JWT expired")
+	case plan.reset && !plan.truncate:
+		s.countFault(FaultReset, 1)
+		panic(http.ErrAbortHandler)
+	case plan.status != 0:
+		s.countFault(Fault5xx, 1)
+		return &apiError{status: plan.status}
+	}
+	if search {
+		return s.handleSearch(w, r, q, plan)
+	}
+	return s.handleCount(w, r, q)
+}
+
+// apiError is an HTTP error answer. gateway selects the gateway envelope
+// {"status","error","message"}; otherwise the CSAM envelope
+// {"responseCode":"FAILED","responseMessage"} is used. A 5xx without message
+// imitates a failing gateway.
+type apiError struct {
+	status  int
+	gateway bool
+	msg     string
+}
+
+func (e *apiError) Error() string { return fmt.Sprintf("%d %s", e.status, e.msg) }
+
+func gatewayError(status int, msg string) error {
+	return &apiError{status: status, gateway: true, msg: msg}
+}
+
+func csamError(status int, msg string) error { return &apiError{status: status, msg: msg} }
+
+// errClientGone ends a request whose client has gone away: nothing is written.
+var errClientGone = errors.New("qualyssim: client went away")
+
+// writeError is the one place that turns an error into a response.
+func writeError(w http.ResponseWriter, err error) {
+	if errors.Is(err, errClientGone) {
+		return
+	}
+	var ae *apiError
+	if !errors.As(err, &ae) {
+		ae = &apiError{status: http.StatusInternalServerError, gateway: true, msg: err.Error()}
+	}
+	h := w.Header()
+	switch {
+	case ae.status == http.StatusBadGateway && ae.msg == "":
+		h.Set("Content-Type", "text/html")
+		w.WriteHeader(ae.status)
+		_, _ = io.WriteString(w, "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n")
+	case ae.status == http.StatusServiceUnavailable && ae.msg == "":
+		h.Set("Content-Type", "text/html")
+		h.Set("Retry-After", "30")
+		w.WriteHeader(ae.status)
+		_, _ = io.WriteString(w, "<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>\n")
+	case ae.status == http.StatusInternalServerError && ae.msg == "":
+		h.Set("Content-Type", "application/json")
+		w.WriteHeader(ae.status)
+		_, _ = io.WriteString(w, `{"status":500,"error":"Internal Server Error","message":"An unexpected error occurred"}`)
+	case ae.gateway:
+		h.Set("Content-Type", "application/json")
+		w.WriteHeader(ae.status)
+		_ = json.NewEncoder(w).Encode(struct {
+			Status  int    `json:"status"`
+			Error   string `json:"error"`
+			Message string `json:"message"`
+		}{ae.status, http.StatusText(ae.status), ae.msg})
+	default:
+		h.Set("Content-Type", "application/json")
+		w.WriteHeader(ae.status)
+		_ = json.NewEncoder(w).Encode(struct {
+			ResponseCode    string `json:"responseCode"`
+			ResponseMessage string `json:"responseMessage"`
+		}{"FAILED", ae.msg})
+	}
+}
+
+// statusRecorder remembers the status for the request log.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// sleepCtx waits d; it returns false if ctx ends first.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func timeDuration(n int) time.Duration { return time.Duration(n) }

@@ -1,0 +1,325 @@
+package sync
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+)
+
+// Options configure one run of the engine.
+type Options struct {
+	Source       Source
+	Store        Store
+	Transformer  Transformer
+	MapName      string
+	MapHash      string
+	Subscription string // default "default"
+	Mode         Mode   // default ModeResume
+	// BatchSize is the number of records per transaction (default 100).
+	BatchSize int
+	// FlushInterval bounds how long a partial batch waits (default 2s).
+	FlushInterval time.Duration
+	Logger        *slog.Logger
+	// Progress, if set, is called after each committed batch.
+	Progress func(Progress)
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+// Progress is reported after each committed batch.
+type Progress struct {
+	Total  int64 // -1 when unknown
+	Counts Counts
+}
+
+// Engine runs syncs.
+type Engine struct {
+	opts Options
+	log  *slog.Logger
+}
+
+// New checks opts and returns an engine.
+func New(opts Options) (*Engine, error) {
+	var errs []error
+	if opts.Source == nil {
+		errs = append(errs, errors.New("no source"))
+	}
+	if opts.Store == nil {
+		errs = append(errs, errors.New("no store"))
+	}
+	if opts.Transformer == nil {
+		errs = append(errs, errors.New("no transform map"))
+	}
+	switch opts.Mode {
+	case "":
+		opts.Mode = ModeResume
+	case ModeFull, ModeIncremental, ModeResume:
+	default:
+		errs = append(errs, fmt.Errorf("unknown mode %q (want full, incremental or resume)", opts.Mode))
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("sync: %w", errors.Join(errs...))
+	}
+	if opts.Subscription == "" {
+		opts.Subscription = "default"
+	}
+	if opts.BatchSize <= 0 {
+		opts.BatchSize = 100
+	}
+	if opts.FlushInterval <= 0 {
+		opts.FlushInterval = 2 * time.Second
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Engine{opts: opts, log: opts.Logger.With("source", opts.Source.Name(), "subscription", opts.Subscription)}, nil
+}
+
+// Run performs one sync and returns its run record. The returned error is
+// non-nil when the run failed; the run record is returned in every case
+// where one was started.
+func (e *Engine) Run(ctx context.Context) (*Run, error) {
+	o := e.opts
+	src := o.Source
+	cp, err := o.Store.LoadCheckpoint(ctx, src.Name(), o.Subscription)
+	if err != nil {
+		return nil, fmt.Errorf("sync: load checkpoint: %w", err)
+	}
+	cp.Source, cp.Subscription = src.Name(), o.Subscription
+	now := o.Now().UTC()
+	run := &Run{Source: src.Name(), Subscription: o.Subscription, MapName: o.MapName, MapHash: o.MapHash, State: StateProcessing, StartedAt: now}
+
+	resume := o.Mode == ModeResume && cp.InProgress && cp.RunID != 0
+	if resume {
+		run.ID = cp.RunID
+		run.Mode = cp.Mode
+		run.Resumed = true
+		e.log.Info("resuming unfinished run", "run_id", cp.RunID, "mode", cp.Mode)
+	} else {
+		mode := o.Mode
+		if mode == ModeResume {
+			mode = ModeIncremental
+		}
+		if mode == ModeIncremental && cp.Watermark.IsZero() {
+			e.log.Info("no completed run yet: running a full sync")
+			mode = ModeFull
+		}
+		run.Mode = mode
+		cp.Mode = mode
+		cp.Since = time.Time{}
+		if mode == ModeIncremental {
+			cp.Since = cp.Watermark
+		}
+		cp.StartedAt = now
+		cp.Planned = false
+		cp.Partitions = nil
+		cp.InProgress = true
+	}
+	if err := o.Store.StartRun(ctx, run, cp); err != nil {
+		return nil, fmt.Errorf("sync: start run: %w", err)
+	}
+	cp.RunID = run.ID
+	startCalls := src.Calls()
+
+	err = e.execute(ctx, run, &cp)
+	run.APICalls += src.Calls() - startCalls
+	run.FinishedAt = o.Now().UTC()
+	if err != nil {
+		run.State = StateFailed
+		run.Error = err.Error()
+	} else {
+		run.State = StateProcessed
+		cp.InProgress = false
+		cp.Watermark = cp.StartedAt
+		cp.Partitions = nil
+		cp.Planned = false
+	}
+	// The run record must be written even when ctx was cancelled.
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	if ferr := o.Store.FinishRun(fctx, run, cp); ferr != nil {
+		return run, errors.Join(err, fmt.Errorf("sync: record end of run %d: %w", run.ID, ferr))
+	}
+	if err != nil {
+		return run, err
+	}
+	return run, nil
+}
+
+func (e *Engine) execute(ctx context.Context, run *Run, cp *Checkpoint) error {
+	o := e.opts
+	src := o.Source
+	total, err := src.Total(ctx, cp.Since)
+	if err != nil {
+		return fmt.Errorf("count records at %s: %w", src.Name(), err)
+	}
+	if !cp.Planned {
+		parts, err := src.Plan(ctx, cp.Since)
+		if err != nil {
+			return fmt.Errorf("plan %s run: %w", src.Name(), err)
+		}
+		cp.Partitions = parts
+		cp.Planned = true
+		// Persist the plan before any data, so a resumed run keeps it.
+		if _, err := o.Store.WriteBatch(ctx, &Batch{Run: run, Checkpoint: cp.clone()}); err != nil {
+			return fmt.Errorf("save run plan: %w", err)
+		}
+	}
+	var todo []Partition
+	for _, p := range cp.Partitions {
+		if !p.Done {
+			todo = append(todo, p)
+		}
+	}
+	e.log.Info("sync started", "run_id", run.ID, "mode", run.Mode, "since", cp.Since, "partitions", len(cp.Partitions), "pending", len(todo), "total", total)
+	if len(todo) == 0 {
+		return nil
+	}
+
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	raw := make(chan Record, o.BatchSize)
+	batches := make(chan *Batch, 2)
+
+	extractErr := make(chan error, 1)
+	go func() {
+		defer close(raw)
+		extractErr <- src.Extract(ctx, cp.Since, todo, func(r Record) error {
+			select {
+			case raw <- r:
+				return nil
+			case <-ctx.Done():
+				return context.Cause(ctx)
+			}
+		})
+	}()
+
+	// Transform stage: builds batches; owns the running checkpoint.
+	go func() {
+		defer close(batches)
+		state := cp.clone()
+		var b *Batch
+		flush := func() bool {
+			if b == nil {
+				return true
+			}
+			b.Checkpoint = state.clone()
+			select {
+			case batches <- b:
+				b = nil
+				return true
+			case <-ctx.Done():
+				return false
+			}
+		}
+		timer := time.NewTimer(o.FlushInterval)
+		defer timer.Stop()
+		for {
+			select {
+			case r, ok := <-raw:
+				if !ok {
+					flush()
+					return
+				}
+				if b == nil {
+					b = &Batch{Run: run}
+				}
+				e.transform(b, r)
+				if p := state.partition(r.Partition); p != nil {
+					if r.PartitionDone {
+						p.Done = true
+					} else if r.Position != "" {
+						p.Position = r.Position
+					}
+				}
+				if len(b.Records)+len(b.Quarantined) >= o.BatchSize || r.PartitionDone {
+					if !flush() {
+						return
+					}
+				}
+			case <-timer.C:
+				if !flush() {
+					return
+				}
+				timer.Reset(o.FlushInterval)
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+
+	// Load stage: this goroutine is the single writer.
+	var writeErr error
+	for b := range batches {
+		if writeErr != nil {
+			continue // drain
+		}
+		res, err := o.Store.WriteBatch(ctx, b)
+		if err != nil {
+			writeErr = fmt.Errorf("write batch: %w", err)
+			cancel(writeErr)
+			continue
+		}
+		*cp = b.Checkpoint
+		run.Counts.Seen += int64(len(b.Records) + len(b.Quarantined))
+		run.Counts.New += int64(res.New)
+		run.Counts.Updated += int64(res.Updated)
+		run.Counts.Unchanged += int64(res.Unchanged)
+		run.Counts.Quarantined += int64(len(b.Quarantined))
+		run.Counts.SoftwareInstalls += int64(res.SoftwareInstalls)
+		for _, q := range b.Quarantined {
+			e.log.Warn("record quarantined", "key", q.Key, "reason", q.Reason)
+		}
+		if o.Progress != nil {
+			o.Progress(Progress{Total: total, Counts: run.Counts})
+		}
+	}
+	xerr := <-extractErr
+	if writeErr != nil {
+		return writeErr
+	}
+	if xerr != nil {
+		return fmt.Errorf("extract from %s: %w", src.Name(), xerr)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for _, p := range cp.Partitions {
+		if !p.Done {
+			return fmt.Errorf("extract from %s: partition %s ended without completing", src.Name(), p.ID)
+		}
+	}
+	return nil
+}
+
+func (e *Engine) transform(b *Batch, r Record) {
+	if r.PartitionDone {
+		return
+	}
+	rec, err := e.opts.Transformer.Apply(r.Raw)
+	if err != nil {
+		b.Quarantined = append(b.Quarantined, Quarantined{Key: r.Key, Reason: err.Error(), Raw: r.Raw})
+		return
+	}
+	b.Records = append(b.Records, rec)
+	b.Hashes = append(b.Hashes, contentHash(e.opts.MapHash, r.Raw))
+}
+
+// contentHash identifies a record's content under one transform map: the
+// same bytes through the same map give the same normalized rows.
+func contentHash(mapHash string, raw []byte) string {
+	h := sha256.New()
+	h.Write([]byte(mapHash))
+	h.Write([]byte{0})
+	h.Write(raw)
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+

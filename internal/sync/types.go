@@ -1,0 +1,186 @@
+package sync
+
+import (
+	"context"
+	"time"
+
+	"github.com/qflow/qflow/internal/model"
+)
+
+// Mode says how much of the source a run reads.
+type Mode string
+
+// Run modes.
+const (
+	// ModeFull reads everything the source holds.
+	ModeFull Mode = "full"
+	// ModeIncremental reads what changed since the last completed run.
+	ModeIncremental Mode = "incremental"
+	// ModeResume continues the last run if it did not complete, else runs
+	// incrementally (or fully when there was never a completed run).
+	ModeResume Mode = "resume"
+)
+
+// Run states, as the product shows them.
+const (
+	StateProcessing = "Processing"
+	StateProcessed  = "Processed"
+	StateFailed     = "Failed"
+)
+
+// Record is one raw record as a Source extracted it.
+type Record struct {
+	// Partition is the cursor partition the record came from.
+	Partition string
+	// Position is the partition's cursor once this record is committed.
+	Position string
+	// Key is the record's native key when the source knows it (used to name
+	// quarantined records); may be empty.
+	Key string
+	// Raw is the record's bytes as received.
+	Raw []byte
+	// PartitionDone marks the end of a partition: no Raw, no Key.
+	PartitionDone bool
+}
+
+// Partition is one independently resumable cursor of a run.
+type Partition struct {
+	ID       string `json:"id"`
+	Position string `json:"position,omitempty"`
+	Done     bool   `json:"done,omitempty"`
+}
+
+// Checkpoint is where a source stands: the run in progress (if any) with
+// its partitions, and the watermark of the last completed run.
+type Checkpoint struct {
+	Source       string      `json:"source"`
+	Subscription string      `json:"subscription"`
+	RunID        int64       `json:"run_id,omitempty"`
+	Mode         Mode        `json:"mode,omitempty"`
+	Since        time.Time   `json:"since,omitzero"`
+	StartedAt    time.Time   `json:"started_at,omitzero"`
+	Planned      bool        `json:"planned,omitempty"`
+	Partitions   []Partition `json:"partitions,omitempty"`
+	// InProgress is true from the start of a run until it completes.
+	InProgress bool `json:"in_progress,omitempty"`
+	// Watermark is the start time of the last completed run: the next
+	// incremental run asks for what changed since then.
+	Watermark time.Time `json:"watermark,omitzero"`
+}
+
+func (c *Checkpoint) partition(id string) *Partition {
+	for i := range c.Partitions {
+		if c.Partitions[i].ID == id {
+			return &c.Partitions[i]
+		}
+	}
+	return nil
+}
+
+func (c *Checkpoint) clone() Checkpoint {
+	out := *c
+	out.Partitions = append([]Partition(nil), c.Partitions...)
+	return out
+}
+
+// Source extracts raw records. Implementations live in internal/source.
+type Source interface {
+	// Name is the source's name, e.g. "csam".
+	Name() string
+	// Plan returns the partitions of a new run (called once per run, before
+	// Extract, and persisted so that a resumed run keeps them).
+	Plan(ctx context.Context, since time.Time) ([]Partition, error)
+	// Total estimates the number of records a run will read, for progress;
+	// -1 when unknown.
+	Total(ctx context.Context, since time.Time) (int64, error)
+	// Extract emits the records of the unfinished partitions, starting after
+	// each one's Position, and a PartitionDone record at the end of each.
+	// It returns when all are done, emit fails or ctx is cancelled.
+	Extract(ctx context.Context, since time.Time, parts []Partition, emit func(Record) error) error
+	// Calls returns the number of API calls made so far.
+	Calls() int64
+}
+
+// Transformer turns a raw record into a normalized one; an error means the
+// record is malformed and is quarantined with the error as its reason.
+type Transformer interface {
+	Apply(raw []byte) (*model.Record, error)
+}
+
+// Quarantined is a record that could not be loaded, with why.
+type Quarantined struct {
+	Key    string
+	Reason string
+	Raw    []byte
+}
+
+// Batch is what the engine hands the Sink in one transaction.
+type Batch struct {
+	Run         *Run
+	Records     []*model.Record
+	Hashes      []string // content hash of each record, parallel to Records
+	Quarantined []Quarantined
+	// Checkpoint is the source's state once this batch is committed.
+	Checkpoint Checkpoint
+}
+
+// BatchResult counts what a batch changed.
+type BatchResult struct {
+	New, Updated, Unchanged int
+	SoftwareInstalls        int
+}
+
+// Run is the record of one sync run, as the Sink keeps it.
+type Run struct {
+	ID           int64     `json:"run_id"`
+	Source       string    `json:"source"`
+	Subscription string    `json:"subscription"`
+	Mode         Mode      `json:"mode"`
+	State        string    `json:"state"`
+	StartedAt    time.Time `json:"started_at"`
+	FinishedAt   time.Time `json:"finished_at,omitzero"`
+	MapName      string    `json:"map_name"`
+	MapHash      string    `json:"map_hash"`
+	Error        string    `json:"error,omitempty"`
+	Counts       Counts    `json:"counts"`
+	APICalls     int64     `json:"api_calls"`
+	Resumed      bool      `json:"resumed,omitempty"`
+}
+
+// Counts are a run's record counts.
+type Counts struct {
+	Seen             int64 `json:"seen"`
+	New              int64 `json:"new"`
+	Updated          int64 `json:"updated"`
+	Unchanged        int64 `json:"unchanged"`
+	Quarantined      int64 `json:"quarantined"`
+	SoftwareInstalls int64 `json:"software_installs"`
+	Stale            int64 `json:"stale"`
+}
+
+// Sink stores runs, records, quarantine and checkpoints. Implementations
+// live in internal/store/*.
+type Sink interface {
+	// StartRun inserts a new run (assigning its ID) or, when run.ID is set,
+	// marks that existing run as resumed and Processing again.
+	StartRun(ctx context.Context, run *Run, cp Checkpoint) error
+	// WriteBatch upserts the batch's records, records its quarantined
+	// entries, adds to the run's counts and saves the checkpoint, all in one
+	// transaction.
+	WriteBatch(ctx context.Context, b *Batch) (BatchResult, error)
+	// FinishRun records the run's final state and counts; when the run
+	// completed (Processed), cp is the new checkpoint and, for full runs,
+	// records of the source not seen in this run are marked stale.
+	FinishRun(ctx context.Context, run *Run, cp Checkpoint) error
+}
+
+// Checkpointer loads a source's checkpoint; a missing one is the zero value.
+type Checkpointer interface {
+	LoadCheckpoint(ctx context.Context, source, subscription string) (Checkpoint, error)
+}
+
+// Store is what the engine needs from a store driver.
+type Store interface {
+	Sink
+	Checkpointer
+}

@@ -12,10 +12,10 @@ import (
 
 type simFlags struct {
 	listen, username, password, rateLimit, latency, faults, caOut string
-	assets, concurrency                                        int
-	seed                                                       int64
-	tokenTTL                                                   time.Duration
-	tls                                                        bool
+	assets, concurrency                                           int
+	seed                                                          int64
+	tokenTTL                                                      time.Duration
+	tls                                                           bool
 }
 
 func (f *simFlags) register(cmd *cobra.Command, withServe bool) {

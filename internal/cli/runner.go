@@ -41,24 +41,24 @@ type syncParams struct {
 
 // Summary is the machine-readable result of a sync (`qflow sync --json`).
 type Summary struct {
-	RunID            int64             `json:"run_id"`
-	State            string            `json:"state"`
-	Source           string            `json:"source"`
-	Subscription     string            `json:"subscription"`
-	Mode             string            `json:"mode"`
-	Resumed          bool              `json:"resumed"`
-	Assets           AssetCounts       `json:"assets"`
-	SoftwareInstalls int64             `json:"software_installs"`
-	Quarantined      int64             `json:"quarantined"`
-	Stale            int64             `json:"stale"`
-	APICalls         int64             `json:"api_calls"`
-	DurationMS       int64             `json:"duration_ms"`
-	Map              string            `json:"map"`
-	Database         string            `json:"database"`
-	Totals           sqlite.Totals     `json:"totals"`
+	RunID            int64              `json:"run_id"`
+	State            string             `json:"state"`
+	Source           string             `json:"source"`
+	Subscription     string             `json:"subscription"`
+	Mode             string             `json:"mode"`
+	Resumed          bool               `json:"resumed"`
+	Assets           AssetCounts        `json:"assets"`
+	SoftwareInstalls int64              `json:"software_installs"`
+	Quarantined      int64              `json:"quarantined"`
+	Stale            int64              `json:"stale"`
+	APICalls         int64              `json:"api_calls"`
+	DurationMS       int64              `json:"duration_ms"`
+	Map              string             `json:"map"`
+	Database         string             `json:"database"`
+	Totals           sqlite.Totals      `json:"totals"`
 	TopOS            []sqlite.NameCount `json:"top_operating_systems,omitempty"`
 	TopSoftware      []sqlite.NameCount `json:"top_software,omitempty"`
-	Error            string            `json:"error,omitempty"`
+	Error            string             `json:"error,omitempty"`
 }
 
 // AssetCounts are the asset counts of a run.
@@ -171,7 +171,7 @@ func runSync(ctx context.Context, g *globals, log *slog.Logger, p syncParams) (*
 	}
 	sum := &Summary{
 		RunID: run.ID, State: run.State, Source: run.Source, Subscription: run.Subscription, Mode: string(run.Mode), Resumed: run.Resumed,
-		Assets: AssetCounts{Seen: run.Counts.Seen, New: run.Counts.New, Updated: run.Counts.Updated, Unchanged: run.Counts.Unchanged},
+		Assets:           AssetCounts{Seen: run.Counts.Seen, New: run.Counts.New, Updated: run.Counts.Updated, Unchanged: run.Counts.Unchanged},
 		SoftwareInstalls: run.Counts.SoftwareInstalls, Quarantined: run.Counts.Quarantined, Stale: run.Counts.Stale,
 		APICalls: run.APICalls, DurationMS: time.Since(start).Milliseconds(), Map: run.MapName, Database: st.Path(), Error: run.Error,
 	}

@@ -256,3 +256,24 @@ func TestOpaqueTokenAssumedFourHours(t *testing.T) {
 		t.Errorf("%d token requests, want 2 (refresh near 4 h)", n.Load())
 	}
 }
+
+func TestAuthenticate(t *testing.T) {
+	t.Parallel()
+	c, mux, _ := setup(t)
+	a := (&authServer{t: t}).register(mux)
+	countOK(t, mux)
+	if err := c.Authenticate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CSAM.Count(t.Context(), AssetQuery{}); err != nil {
+		t.Fatal(err)
+	}
+	if a.n.Load() != 1 {
+		t.Errorf("%d token requests, want the one from Authenticate reused", a.n.Load())
+	}
+	bad, mux2, _ := setup(t, func(o *Options) { o.Password = secret.New("nope-nope") })
+	(&authServer{t: t}).register(mux2)
+	if err := bad.Authenticate(t.Context()); !errors.Is(err, ErrAuth) {
+		t.Errorf("Authenticate with a wrong password: %v", err)
+	}
+}

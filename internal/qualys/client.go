@@ -52,7 +52,8 @@ type Options struct {
 	PageTimeout time.Duration
 	// Concurrency is the maximum number of calls in flight across the client
 	// (default 2). It is lowered automatically when a response reports a
-	// lower X-Concurrency-Limit-Limit.
+	// lower X-Concurrency-Limit-Limit. Token requests do not count: the
+	// gateway does not limit /auth.
 	Concurrency int
 	// UserAgent is sent with every request (default "qflow").
 	UserAgent string
@@ -78,8 +79,7 @@ type Client struct {
 	sem         *limiter
 	tokens      *tokenSource
 
-	rateMu sync.Mutex
-	rate   Rate
+	gate *gate
 
 	calls, retries, throttled atomic.Int64
 	statsMu                   sync.Mutex
@@ -167,6 +167,7 @@ func NewClient(opts Options) (*Client, error) {
 		conc = DefaultConcurrency
 	}
 	c.sem = newLimiter(conc)
+	c.gate = newGate()
 	if c.hc == nil {
 		c.hc = defaultHTTPClient(conc)
 	}
@@ -230,24 +231,18 @@ func (c *Client) Stats() Stats {
 
 // Rate returns the rate and concurrency state of the last response that
 // carried the headers (Seen is false before any).
-func (c *Client) Rate() Rate {
-	c.rateMu.Lock()
-	defer c.rateMu.Unlock()
-	return c.rate
-}
+func (c *Client) Rate() Rate { return c.gate.current() }
 
 // Concurrency returns the current bound on calls in flight: Options.Concurrency,
 // or the subscription's concurrency limit if a response reported a lower one.
 func (c *Client) Concurrency() int { return c.sem.size() }
 
-func (c *Client) observeRate(h http.Header) {
-	r := parseRate(h, c.now())
+func (c *Client) observeRate(t ticket, h http.Header) {
+	r, hasRemaining := parseRateRemaining(h, c.now())
 	if !r.Seen {
 		return
 	}
-	c.rateMu.Lock()
-	c.rate = r
-	c.rateMu.Unlock()
+	c.gate.observe(t, r, hasRemaining)
 	if r.ConcurrencyLimit > 0 && r.ConcurrencyLimit < c.sem.size() {
 		c.log.Info("qualys: lowering concurrency to the subscription's limit", slog.Int("limit", r.ConcurrencyLimit))
 		c.sem.lower(r.ConcurrencyLimit)
@@ -309,6 +304,7 @@ func (c *Client) newJSONRequest(method, path string, query url.Values, body []by
 // 401 can invalidate exactly that one) and the attempt's error.
 func (c *Client) attempt(ctx context.Context, r *request, handle func(*http.Response) error) (token string, err error) {
 	op := r.op()
+	var gt *ticket // the rate gate's ticket of a limited call
 	if r.auth == authBearer {
 		if token, err = c.tokens.token(ctx); err != nil {
 			// The token request has retried on its own already.
@@ -316,13 +312,20 @@ func (c *Client) attempt(ctx context.Context, r *request, handle func(*http.Resp
 		}
 	}
 	if r.limited {
-		if err := c.waitForRate(ctx, op); err != nil {
-			return token, err
-		}
 		if err := c.sem.acquire(ctx); err != nil {
 			return token, fmt.Errorf("qualys: %s: %w", op, err)
 		}
 		defer c.sem.release()
+		t, err := c.gate.enter(ctx, c.now, func(d time.Duration, rate Rate) error { return c.waitForRate(ctx, op, d, rate) })
+		if err != nil {
+			var rl *RateLimitError
+			if errors.As(err, &rl) {
+				return token, err
+			}
+			return token, fmt.Errorf("qualys: %s: %w", op, err)
+		}
+		defer c.gate.leave(t)
+		gt = &t
 	}
 	timeout := c.pageTimeout
 	if r.isAuth {
@@ -367,8 +370,8 @@ func (c *Client) attempt(ctx context.Context, r *request, handle func(*http.Resp
 		return token, c.failure(ctx, pctx, op, timeout, err)
 	}
 	status = resp.StatusCode
-	if r.limited {
-		c.observeRate(resp.Header)
+	if gt != nil {
+		c.observeRate(*gt, resp.Header)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		defer resp.Body.Close()
@@ -427,11 +430,15 @@ func (c *Client) checkResponse(ctx, pctx context.Context, r *request, u *url.URL
 	apiErr := &APIError{Op: op, URL: sanitizeURL(u), StatusCode: resp.StatusCode, Code: code, Message: msg}
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusConflict {
 		c.throttled.Add(1)
+		// The wait comes from this response only: a 429 may lack the headers.
+		var wait time.Duration
 		rate := parseRate(resp.Header, c.now())
-		if !rate.Seen {
+		if rate.Seen {
+			wait = time.Duration(rate.ToWaitSec) * time.Second
+		} else {
 			rate = c.Rate()
 		}
-		return &RateLimitError{Op: op, Wait: time.Duration(rate.ToWaitSec) * time.Second, Rate: rate, Err: apiErr}
+		return &RateLimitError{Op: op, Wait: wait, Rate: rate, Err: apiErr}
 	}
 	return apiErr
 }
@@ -444,20 +451,13 @@ func (c *Client) scrub(s string) string {
 	return s
 }
 
-// waitForRate waits until the last reported rate state allows a call. When
-// the wait would outlast ctx's deadline it returns a *RateLimitError at once.
-func (c *Client) waitForRate(ctx context.Context, op string) error {
-	r := c.Rate()
-	d := r.waitBefore(c.now())
-	if d <= 0 {
-		return nil
-	}
+// waitForRate sleeps d, the wait the last response named before the next
+// call is allowed. When the wait would outlast ctx's deadline it returns a
+// *RateLimitError at once.
+func (c *Client) waitForRate(ctx context.Context, op string, d time.Duration, r Rate) error {
 	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
 		return &RateLimitError{Op: op, Wait: d, Rate: r}
 	}
 	c.log.Info("qualys: rate-limit window used up, waiting", slog.String("op", op), slog.Duration("wait", d))
-	if err := c.sleep(ctx, d+c.jitter(c.waitJitter)); err != nil {
-		return fmt.Errorf("qualys: %s: %w", op, err)
-	}
-	return nil
+	return c.sleep(ctx, d+c.jitter(c.waitJitter))
 }

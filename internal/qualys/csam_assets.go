@@ -49,7 +49,8 @@ const (
 	OpLessThanEqual    = "LESS_THAN_EQUAL"
 )
 
-// CSAMService is the CyberSecurity Asset Management v2 API on the gateway.
+// CSAMService is the CyberSecurity Asset Management (Global AssetView) v2
+// API on the gateway: asset search and count.
 type CSAMService service
 
 // Filter is one search criterion; the filters of a query are ANDed.
@@ -61,6 +62,7 @@ type Filter struct {
 
 // AssetQuery selects assets for Count, Assets, SplitRanges and AssetsParallel.
 type AssetQuery struct {
+	// Filters are ANDed; nil sends the body {}.
 	Filters []Filter
 	// UpdatedSince, when not zero, is sent as assetLastUpdated (UTC,
 	// "2006-01-02T15:04:05Z") for incremental pulls.
@@ -482,10 +484,14 @@ func (s *CSAMService) Assets(ctx context.Context, q AssetQuery, r Range) iter.Se
 //
 // It counts q (one call) and returns a single unbounded range when n is 1 or
 // the total fits in two pages; n is also capped so that each range holds
-// about a page or more. Otherwise it reads the first page (the lowest IDs
-// and their density), estimates the boundaries from it, probes each
-// estimate with a count (asset.assetID LESS_THAN_EQUAL x), and interpolates
-// the final boundaries from the probes: n+1 calls in all.
+// about a page or more. Otherwise it reads the first page (the lowest IDs and
+// their density) and estimates the boundaries from it, then refines them for
+// at most splitRounds rounds of parallel probes: a count with
+// asset.assetID LESS_THAN_EQUAL x where the estimate is uncertain, or, where
+// a probe fell into a gap between clusters of IDs, a search page from the
+// gap's end to find where the IDs resume. A boundary is settled when it is
+// within a quarter of a range of its target. Evenly spread IDs take about
+// n+3 calls; clustered ones a few more, at most 2+splitRounds·(n−1).
 //
 // Qualys API: POST /rest/2.0/count/am/asset, POST /rest/2.0/search/am/asset
 func (s *CSAMService) SplitRanges(ctx context.Context, q AssetQuery, n int) ([]Range, error) {
@@ -513,50 +519,45 @@ func (s *CSAMService) SplitRanges(ctx context.Context, q AssetQuery, n int) ([]R
 	if err != nil {
 		return nil, err
 	}
-	var ids []int64
-	for _, a := range head.assets {
-		if a.ID > 0 {
-			ids = append(ids, a.ID)
-		}
-	}
-	slices.Sort(ids)
-	ids = slices.Compact(ids)
-	if len(ids) < 2 || !head.hasMore {
+	sp := &splitter{total: total, n: n, tol: max(total/int64(4*n), 1), searched: map[int64]bool{}}
+	sp.addPage(cdfPoint{0, 0}, head)
+	if len(sp.cdf) < 3 || !head.hasMore {
 		return whole, nil
 	}
-	// The CDF, count(assetId ≤ x), is known exactly over the first page.
-	pts := make([]cdfPoint, 0, len(ids)+n)
-	pts = append(pts, cdfPoint{ids[0] - 1, 0})
-	for i, id := range ids {
-		pts = append(pts, cdfPoint{id, int64(i + 1)})
-	}
-	headMax := ids[len(ids)-1]
-	var probes []int64
-	for _, x := range quantiles(pts, total, n) {
-		if x > headMax {
-			probes = append(probes, x)
+	for range splitRounds {
+		counts, searches := sp.plan()
+		if len(counts)+len(searches) == 0 {
+			break
 		}
+		countResults := make([]int64, len(counts))
+		pages := make([]*searchPage, len(searches))
+		g, gctx := errgroup.WithContext(ctx)
+		for i, x := range counts {
+			g.Go(func() error {
+				var err error
+				countResults[i], err = s.count(gctx, q, withFilter(q.Filters, Filter{FieldAssetID, OpLessThanEqual, strconv.FormatInt(x, 10)}))
+				return err
+			})
+		}
+		for i, from := range searches {
+			g.Go(func() error {
+				var err error
+				pages[i], err = s.page(gctx, q, q.Filters, from.x, size)
+				return err
+			})
+		}
+		if err := g.Wait(); err != nil {
+			return nil, err
+		}
+		for i, x := range counts {
+			sp.cdf = append(sp.cdf, cdfPoint{x, countResults[i]})
+		}
+		for i, from := range searches {
+			sp.addPage(from, pages[i])
+		}
+		sp.normalize()
 	}
-	counts := make([]int64, len(probes))
-	g, gctx := errgroup.WithContext(ctx)
-	for i, x := range probes {
-		g.Go(func() error {
-			c, err := s.count(gctx, q, withFilter(q.Filters, Filter{FieldAssetID, OpLessThanEqual, strconv.FormatInt(x, 10)}))
-			counts[i] = c
-			return err
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return nil, err
-	}
-	for i, x := range probes {
-		pts = append(pts, cdfPoint{x, counts[i]})
-	}
-	slices.SortFunc(pts, func(a, b cdfPoint) int { return cmp.Compare(a.x, b.x) })
-	for i := 1; i < len(pts); i++ { // the data may move between calls: keep the CDF monotone
-		pts[i].c = max(pts[i].c, pts[i-1].c)
-	}
-	bounds := quantiles(pts, total, n)
+	bounds := sp.bounds()
 	if len(bounds) == 0 {
 		return whole, nil
 	}
@@ -569,43 +570,130 @@ func (s *CSAMService) SplitRanges(ctx context.Context, q AssetQuery, n int) ([]R
 	return append(ranges, Range{After: after}), nil
 }
 
+// splitRounds bounds the rounds of probes in SplitRanges.
+const splitRounds = 4
+
 // cdfPoint says that c assets have an ID ≤ x.
 type cdfPoint struct{ x, c int64 }
 
-// quantiles returns the IDs that cut total assets into n parts of equal
-// count according to the piecewise-linear CDF through pts (sorted by x, c
-// non-decreasing), extrapolating past the last point with the mean density.
-// The result is strictly increasing and positive; it may be shorter than n-1.
-func quantiles(pts []cdfPoint, total int64, n int) []int64 {
-	first, last := pts[0], pts[len(pts)-1]
-	density := float64(last.c-first.c) / float64(max(last.x-first.x, 1))
-	var out []int64
-	for k := 1; k < n; k++ {
-		t := total * int64(k) / int64(n)
-		var x float64
-		i, found := slices.BinarySearchFunc(pts, t, func(p cdfPoint, t int64) int { return cmp.Compare(p.c, t) })
-		switch {
-		case !found && i == len(pts):
-			x = float64(last.x) + float64(t-last.c)/max(density, 1e-12)
-		case i == 0:
-			x = float64(pts[0].x)
-		default:
-			a, b := pts[i-1], pts[i]
-			if found {
-				a, b = pts[i], pts[i]
-			}
-			x = float64(b.x)
-			if b.c > a.c {
-				x = float64(a.x) + float64(t-a.c)*float64(b.x-a.x)/float64(b.c-a.c)
-			}
+// splitter holds what SplitRanges knows of the CDF, count(assetId ≤ x).
+type splitter struct {
+	total    int64
+	n        int
+	tol      int64          // a boundary within tol of its target count is settled
+	cdf      []cdfPoint     // sorted by x, c non-decreasing
+	searched map[int64]bool // search pages already read, by cursor
+}
+
+// addPage adds the exact points a search page from cursor from.x gives: its
+// i-th ID (ascending) has count from.c+i+1, and nothing lies between from.x
+// and its first ID.
+func (sp *splitter) addPage(from cdfPoint, p *searchPage) {
+	sp.searched[from.x] = true
+	var ids []int64
+	for _, a := range p.assets {
+		if a.ID > from.x {
+			ids = append(ids, a.ID)
 		}
-		v := int64(math.Min(math.Round(x), math.MaxInt64/2))
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	if len(ids) == 0 {
+		return
+	}
+	if ids[0]-1 > from.x || len(sp.cdf) == 0 {
+		sp.cdf = append(sp.cdf, cdfPoint{ids[0] - 1, from.c})
+	}
+	for i, id := range ids {
+		sp.cdf = append(sp.cdf, cdfPoint{id, from.c + int64(i+1)})
+	}
+	sp.normalize()
+}
+
+// normalize sorts the points and keeps counts monotone (the data may move
+// between calls).
+func (sp *splitter) normalize() {
+	slices.SortFunc(sp.cdf, func(a, b cdfPoint) int { return cmp.Compare(a.x, b.x) })
+	sp.cdf = slices.CompactFunc(sp.cdf, func(a, b cdfPoint) bool { return a.x == b.x })
+	for i := 1; i < len(sp.cdf); i++ {
+		sp.cdf[i].c = max(sp.cdf[i].c, sp.cdf[i-1].c)
+	}
+}
+
+// target returns the count the k-th boundary should have below it.
+func (sp *splitter) target(k int) int64 { return sp.total * int64(k) / int64(sp.n) }
+
+// plan returns the probes of the next round for the boundaries not yet
+// settled: counts at estimated boundaries, and search pages from the end of
+// gaps (a run of points with the same count) to find where IDs resume.
+func (sp *splitter) plan() (counts []int64, searches []cdfPoint) {
+	cdf := sp.cdf
+	for k := 1; k < sp.n; k++ {
+		t := sp.target(k)
+		i, _ := slices.BinarySearchFunc(cdf, t, func(p cdfPoint, t int64) int { return cmp.Compare(p.c, t) })
+		switch {
+		case i < len(cdf) && cdf[i].c-t <= sp.tol:
+			continue // a point close enough above
+		case i > 0 && t-cdf[i-1].c <= sp.tol:
+			continue // a point close enough below
+		case i > 0 && i < len(cdf) && cdf[i].c-cdf[i-1].c <= 2*sp.tol:
+			continue // a narrow bracket
+		case i == 0:
+			continue // cannot happen: cdf[0].c is 0
+		}
+		a := cdf[i-1]
+		if i >= 2 && cdf[i-2].c == a.c { // a gap ends somewhere after a
+			if !sp.searched[a.x] && !slices.Contains(searches, a) {
+				searches = append(searches, a)
+			}
+			continue
+		}
+		x := quantile(cdf, t)
+		if _, known := slices.BinarySearchFunc(cdf, x, func(p cdfPoint, x int64) int { return cmp.Compare(p.x, x) }); !known && x > a.x {
+			counts = append(counts, x)
+		}
+	}
+	slices.Sort(counts)
+	return slices.Compact(counts), searches
+}
+
+// bounds returns the boundaries that cut the assets into n parts of equal
+// count: strictly increasing and positive, possibly fewer than n-1.
+func (sp *splitter) bounds() []int64 {
+	var out []int64
+	for k := 1; k < sp.n; k++ {
+		v := quantile(sp.cdf, sp.target(k))
 		if v < 1 || (len(out) > 0 && v <= out[len(out)-1]) {
 			continue
 		}
 		out = append(out, v)
 	}
 	return out
+}
+
+// quantile returns the ID where the piecewise-linear CDF through cdf (sorted
+// by x, c non-decreasing, cdf[0].c == 0) reaches t. Past the last point it
+// extrapolates with the density of the last stretch of IDs.
+func quantile(cdf []cdfPoint, t int64) int64 {
+	last := cdf[len(cdf)-1]
+	var x float64
+	i, found := slices.BinarySearchFunc(cdf, t, func(p cdfPoint, t int64) int { return cmp.Compare(p.c, t) })
+	switch {
+	case i == len(cdf):
+		// Local density: over the last half-page or so of known IDs.
+		w := max(min(last.c/2, MaxPageSize/2), 1)
+		j, _ := slices.BinarySearchFunc(cdf, last.c-w, func(p cdfPoint, t int64) int { return cmp.Compare(p.c, t) })
+		j = min(j, len(cdf)-2)
+		p := cdf[max(j, 0)]
+		density := float64(last.c-p.c) / float64(max(last.x-p.x, 1))
+		x = float64(last.x) + float64(t-last.c)/max(density, 1e-12)
+	case found || i == 0:
+		x = float64(cdf[i].x)
+	default:
+		a, b := cdf[i-1], cdf[i]
+		x = float64(a.x) + float64(t-a.c)*float64(b.x-a.x)/float64(b.c-a.c)
+	}
+	return int64(math.Min(math.Round(x), math.MaxInt64/2))
 }
 
 // AssetsParallel walks ranges concurrently, at most parallel cursors at a

@@ -33,12 +33,14 @@
 // # Rate limiting
 //
 // Every response's X-RateLimit-* and X-Concurrency-Limit-* headers are parsed
-// into a Rate (Client.Rate). When the last one says the window is used up
-// (Remaining 0, ToWait-Sec > 0) the next call waits that long instead of being
-// sent to be refused; if the caller's deadline is sooner, the call fails at
-// once with a *RateLimitError. Calls in flight are bounded by
-// Options.Concurrency, lowered to the subscription's concurrency limit when a
-// response reports a lower one.
+// into a Rate (Client.Rate). The client never sends a call it knows will be
+// refused: it keeps a lower bound on the calls the window still allows (from
+// X-RateLimit-Remaining, less the calls sent or in flight since), and when it
+// reaches zero waits for a call in flight to bring fresh headers or, with none
+// in flight, for X-RateLimit-ToWait-Sec; if the caller's
+// deadline is sooner, the call fails at once with a *RateLimitError. Calls in
+// flight are bounded by Options.Concurrency, lowered to the subscription's
+// concurrency limit when a response reports a lower one.
 //
 // Failed attempts are classified in one place: 409, 429, 5xx, transport
 // errors (connection reset, unexpected EOF), per-request timeouts and invalid

@@ -42,6 +42,7 @@ type APIError struct {
 	Message    string // Qualys message (responseMessage, message or TEXT)
 }
 
+// Error says which operation failed, with the status, Qualys code and message.
 func (e *APIError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "qualys: %s: HTTP %d", e.Op, e.StatusCode)
@@ -85,6 +86,7 @@ type RateLimitError struct {
 	Err  *APIError     // the refused response; nil when the call was not sent
 }
 
+// Error says what was refused, how long to wait and what to change.
 func (e *RateLimitError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "qualys: %s: rate limited", e.Op)
@@ -127,6 +129,7 @@ type AuthError struct {
 	hint       string
 }
 
+// Error names the URL and the status, and says what to check.
 func (e *AuthError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "qualys: authentication failed at %s: HTTP %d", e.URL, e.StatusCode)
@@ -154,6 +157,7 @@ type PageError struct {
 	Err    error // the decode error, if any
 }
 
+// Error says which operation returned the invalid page, and why.
 func (e *PageError) Error() string {
 	s := fmt.Sprintf("qualys: %s: invalid page: %s", e.Op, e.Reason)
 	if e.Err != nil {

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -28,7 +27,7 @@ const testPassword = "s3cret-Pa55word"
 
 // setup starts a test server with an empty mux under basePath and a client
 // pointed at it with fast retries. opts adjust the client options.
-func setup(t *testing.T, opts ...func(*Options)) (*Client, *http.ServeMux, string) {
+func setup(t testing.TB, opts ...func(*Options)) (*Client, *http.ServeMux, string) {
 	t.Helper()
 	mux := http.NewServeMux()
 	root := http.NewServeMux()
@@ -103,7 +102,7 @@ func makeJWT(sub string, iat time.Time, ttl time.Duration) string {
 // authServer serves POST /auth: it checks the form and issues numbered
 // tokens valid for ttl.
 type authServer struct {
-	t     *testing.T
+	t     testing.TB
 	ttl   time.Duration
 	delay time.Duration
 	n     atomic.Int64
@@ -143,7 +142,7 @@ func (a *authServer) register(mux *http.ServeMux) *authServer {
 }
 
 // tokenNumber returns n for a token issued as the n-th by authServer.
-func tokenNumber(t *testing.T, r *http.Request) int {
+func tokenNumber(t testing.TB, r *http.Request) int {
 	t.Helper()
 	h := r.Header.Get("Authorization")
 	tok, ok := strings.CutPrefix(h, "Bearer ")
@@ -167,7 +166,7 @@ func tokenNumber(t *testing.T, r *http.Request) int {
 // honouring pageSize, lastSeenAssetId and asset.assetID filters. It measures
 // the calls in flight (from arrival until the response is written).
 type fakeCSAM struct {
-	t       *testing.T
+	t       testing.TB
 	ids     []int64
 	delay   time.Duration
 	headers http.Header // added to every response
@@ -341,13 +340,4 @@ func seqIDs(n int, start int64, gap int64) []int64 {
 		out[i] = id
 	}
 	return out
-}
-
-func mustQuery(t *testing.T, raw string) url.Values {
-	t.Helper()
-	v, err := url.ParseQuery(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v
 }

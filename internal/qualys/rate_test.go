@@ -44,27 +44,6 @@ func TestParseRate(t *testing.T) {
 	}
 }
 
-func TestRateWaitBefore(t *testing.T) {
-	t.Parallel()
-	at := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	tests := []struct {
-		r    Rate
-		now  time.Time
-		want time.Duration
-	}{
-		{Rate{}, at, 0},
-		{Rate{Seen: true, Remaining: 0, ToWaitSec: 30, At: at}, at.Add(10 * time.Second), 20 * time.Second},
-		{Rate{Seen: true, Remaining: 0, ToWaitSec: 30, At: at}, at.Add(40 * time.Second), -10 * time.Second},
-		{Rate{Seen: true, Remaining: 5, ToWaitSec: 30, At: at}, at, 0},
-		{Rate{Seen: true, Remaining: 0, ToWaitSec: 0, At: at}, at, 0},
-	}
-	for _, tt := range tests {
-		if got := tt.r.waitBefore(tt.now); got != tt.want && !(tt.want <= 0 && got <= 0) {
-			t.Errorf("%+v at %v: %v, want %v", tt.r, tt.now, got, tt.want)
-		}
-	}
-}
-
 func TestLimiter(t *testing.T) {
 	t.Parallel()
 	l := newLimiter(3)
@@ -114,4 +93,101 @@ func TestLimiter(t *testing.T) {
 	if l.inUse != 1 || len(l.waiters) != 0 {
 		t.Errorf("inUse %d waiters %d", l.inUse, len(l.waiters))
 	}
+}
+
+func TestGateBudget(t *testing.T) {
+	t.Parallel()
+	clock := newFakeClock()
+	g := newGate()
+	noWait := func(d time.Duration, r Rate) error { t.Errorf("unexpected wait %s", d); return nil }
+	rate := func(remaining, toWait int) Rate {
+		return Rate{Seen: true, Limit: 300, Remaining: remaining, ToWaitSec: toWait, At: clock.Now()}
+	}
+	enter := func() ticket {
+		t.Helper()
+		tk, err := g.enter(t.Context(), clock.Now, noWait)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tk
+	}
+	blocked := func() bool {
+		ctx, cancel := context.WithTimeout(t.Context(), 30*time.Millisecond)
+		defer cancel()
+		tk, err := g.enter(ctx, clock.Now, noWait)
+		if err == nil {
+			g.leave(tk)
+		}
+		return err != nil
+	}
+	// Unknown state: calls go.
+	a := enter()
+	g.observe(a, rate(2, 0), true)
+	g.leave(a)
+	a, b := enter(), enter() // budget used up, two in flight
+	entered := make(chan ticket)
+	go func() {
+		tk, err := g.enter(t.Context(), clock.Now, noWait)
+		if err != nil {
+			t.Error(err)
+		}
+		entered <- tk
+	}()
+	select {
+	case <-entered:
+		t.Fatal("a third call went out with Remaining 2 and two in flight")
+	case <-time.After(30 * time.Millisecond):
+	}
+	g.observe(b, rate(5, 0), true) // budget 5 - 1 other in flight
+	var c ticket
+	select {
+	case c = <-entered:
+	case <-time.After(5 * time.Second):
+		t.Fatal("fresh headers did not release the waiting call")
+	}
+	for _, tk := range []ticket{a, b, c} {
+		g.leave(tk)
+	}
+
+	// Calls admitted in another order than sent: a response's Remaining may
+	// predate the calls that overlapped it.
+	g = newGate()
+	a = enter()
+	g.observe(a, rate(2, 0), true)
+	g.leave(a)
+	x, y := enter(), enter()
+	g.observe(x, rate(0, 30), true) // admitted second, answers first
+	g.leave(x)
+	g.observe(y, rate(1, 0), true) // admitted first: its 1 was taken by x
+	g.leave(y)
+
+	// Window used up, nothing in flight: wait ToWait, then let one call out.
+	var waits []time.Duration
+	sleep := func(d time.Duration, r Rate) error { waits = append(waits, d); clock.Advance(d); return nil }
+	refresh, err := g.enter(t.Context(), clock.Now, sleep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(waits) != 1 || waits[0] != 30*time.Second {
+		t.Fatalf("waits %v, want [30s]", waits)
+	}
+	if !blocked() {
+		t.Fatal("a second call went out before the refresh call came back")
+	}
+	// The refresh call fails without headers: the next one may go.
+	g.leave(refresh)
+	refresh = enter()
+	if !blocked() {
+		t.Fatal("two refresh calls at once")
+	}
+	g.observe(refresh, rate(10, 0), true)
+	g.leave(refresh)
+	g.leave(enter())
+
+	// Headers without Remaining do not hold calls back.
+	g = newGate()
+	a = enter()
+	g.observe(a, Rate{Seen: true, ConcurrencyLimit: 2, At: clock.Now()}, false)
+	enter()
+	enter()
 }

@@ -16,9 +16,18 @@ import (
 func countHandler(mux *http.ServeMux, fn func(n int64, w http.ResponseWriter, r *http.Request)) *atomic.Int64 {
 	var calls atomic.Int64
 	mux.HandleFunc("POST /rest/2.0/count/am/asset", func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body) // lets the server notice a client that hangs up
 		fn(calls.Add(1), w, r)
 	})
 	return &calls
+}
+
+// hang blocks until the client gives up on r (or 10 s pass).
+func hang(r *http.Request) {
+	select {
+	case <-r.Context().Done():
+	case <-time.After(10 * time.Second):
+	}
 }
 
 func writeCount(w http.ResponseWriter) { io.WriteString(w, `{"responseCode":"SUCCESS","count":5}`) }
@@ -154,7 +163,7 @@ func TestPerRequestTimeout(t *testing.T) {
 	(&authServer{t: t}).register(mux)
 	calls := countHandler(mux, func(n int64, w http.ResponseWriter, r *http.Request) {
 		if n != 2 { // only the second call answers in time
-			<-r.Context().Done() // never answers in time
+			hang(r) // never answers in time
 			return
 		}
 		writeCount(w)
@@ -182,9 +191,10 @@ func TestSlowBodyHitsPerRequestTimeout(t *testing.T) {
 	c, mux, _ := setup(t, func(o *Options) { o.PageTimeout = 150 * time.Millisecond; o.MaxRetries = -1 })
 	(&authServer{t: t}).register(mux)
 	mux.HandleFunc("POST /rest/2.0/search/am/asset", func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
 		io.WriteString(w, `{"responseCode":"SUCCESS","hasMore":0,"assetListData":{"asset":[{"assetId":1},`)
 		w.(http.Flusher).Flush()
-		<-r.Context().Done() // headers came in time, the body does not
+		hang(r) // headers came in time, the body does not
 	})
 	_, err := collect(c.CSAM.Assets(t.Context(), AssetQuery{}, Range{}))
 	if !errors.Is(err, ErrPageTimeout) {
@@ -199,7 +209,7 @@ func TestCallerCancellationNotRetried(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	calls := countHandler(mux, func(n int64, w http.ResponseWriter, r *http.Request) {
 		cancel()
-		<-r.Context().Done()
+		hang(r)
 	})
 	_, err := c.CSAM.Count(ctx, AssetQuery{})
 	if !errors.Is(err, context.Canceled) {
@@ -284,9 +294,10 @@ func TestWaitsBeforeSendingWhenWindowUsedUp(t *testing.T) {
 
 	// A wait that outlasts the caller's deadline fails at once, unsent.
 	countBefore := calls.Load()
-	c.rateMu.Lock()
-	c.rate = Rate{Seen: true, Remaining: 0, ToWaitSec: 3600, At: clock.Now()}
-	c.rateMu.Unlock()
+	c.gate.mu.Lock()
+	c.gate.rate = Rate{Seen: true, Remaining: 0, ToWaitSec: 3600, At: clock.Now()}
+	c.gate.known, c.gate.budget, c.gate.waitUntil = true, 0, clock.Now().Add(time.Hour)
+	c.gate.mu.Unlock()
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
 	_, err := c.CSAM.Count(ctx, AssetQuery{})

@@ -79,8 +79,12 @@ func (g *gen) stream(label string) *rand.Rand {
 var siteCodes = []string{"nyc", "ash", "sjc", "aus", "lon", "fra", "pun", "sin", "tyo", "syd"}
 
 // load prepares asset i and its identity.
-func (g *gen) load(i int) {
-	g.i, g.id, g.m = i, g.ds.ids[i], &g.ds.meta[i]
+func (g *gen) load(i int) { g.loadAs(i, g.ds.ids[i], &g.ds.meta[i]) }
+
+// loadAs prepares the identity of stream i with the given id and index entry
+// (VMDR-only hosts use streams past the assets).
+func (g *gen) loadAs(i int, id int64, m *assetMeta) {
+	g.i, g.id, g.m = i, id, m
 	g.p = &osProfiles[g.m.os]
 	p, m := g.p, g.m
 	r := g.stream("ident")
@@ -229,7 +233,8 @@ func (g *gen) load(i int) {
 	d.sensorUpd = d.sensorUpd / 1000 * 1000
 	d.created = d.created / 1000 * 1000
 	d.lastBoot = (d.sensorUpd - r.Int64N(60*msPerDay)) / 1000 * 1000
-	d.hostID = 1_000_000 + int64(i)*7 + r.Int64N(7)
+	_ = r.Int64N(7) // keeps the stream of the fields below stable
+	d.hostID = csamHostID(g.ds.seed, i)
 	switch p.family {
 	case famWindows:
 		d.agentVersion = pick(r, []string{"6.1.0.28", "5.5.0.29", "5.7.0.12", "6.0.0.41"})

@@ -56,3 +56,30 @@ func BenchmarkSearchPage(b *testing.B) {
 }
 
 func strconvItoa(n int) string { return itoa(int64(n)) }
+
+// BenchmarkHLDPage serves one host list detection page of 100 hosts with
+// results, QDS and factors (the options QualysETL uses).
+func BenchmarkHLDPage(b *testing.B) {
+	s, err := New(Config{Assets: 5000, Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	mid := s.Truth().HostIDs[len(s.Truth().HostIDs)/2]
+	q := url.Values{"action": {"list"}, "truncation_limit": {"100"}, "id_min": {itoa(mid)}, "show_asset_id": {"1"}, "show_igs": {"1"},
+		"show_qds": {"1"}, "show_qds_factors": {"1"}, "show_reopened_info": {"1"}, "status": {"New,Active,Fixed,Re-Opened"}}
+	u, p := s.Credentials()
+	b.ReportAllocs()
+	var bytes int64
+	for b.Loop() {
+		req := httptest.NewRequest(http.MethodGet, "/api/2.0/fo/asset/host/vm/detection/?"+q.Encode(), nil)
+		req.SetBasicAuth(u, p)
+		req.Header.Set("X-Requested-With", "bench")
+		w := &discardWriter{h: http.Header{}}
+		s.ServeHTTP(w, req)
+		if w.status != 0 && w.status != http.StatusOK {
+			b.Fatalf("status %d", w.status)
+		}
+		bytes = w.n
+	}
+	b.SetBytes(bytes)
+}

@@ -866,9 +866,6 @@ var linuxCatalog = []string{
 	`google-cloud-cli|Google|Development / Command Line Tools|470.0.0|/usr/lib/google-cloud-sdk|Ao|`,
 }
 
-// linuxKernelVersions yields linux-image/linux-modules packages per installed kernel.
-var linuxKernelVersions = []string{"5.4.0-174", "5.15.0-101", "5.15.0-102", "5.15.0-105", "6.1.0-18", "6.1.0-20", "4.18.0-513.18.1", "5.14.0-362.24.1", "3.10.0-1160.114.2"}
-
 var macCatalog = []string{
 	`Google Chrome|Google|Internet / Web Browsers|122.0.6261.129 123.0.6312.106 124.0.6367.91|/Applications/Google Chrome.app|Af|https://www.google.com/chrome/`,
 	`Firefox|Mozilla|Internet / Web Browsers|124.0.2 125.0.1|/Applications/Firefox.app|Ao|`,

@@ -22,6 +22,14 @@ const (
 	MaxPageSize = 300
 	// MaxAssets bounds Config.Assets (the index costs ~40 bytes per asset).
 	MaxAssets = 10_000_000
+	// MaxHosts bounds Config.Hosts (the VMDR index costs ~20 bytes per host).
+	MaxHosts = 20_000_000
+	// MaxEpoch bounds Config.Epoch and POST /_sim/advance.
+	MaxEpoch = 10_000
+	// EpochStep is the simulated time between two epochs: epoch e reports
+	// DATETIME anchor+e*EpochStep, and what changed in epoch e happened after
+	// the DATETIME of epoch e-1.
+	EpochStep = 24 * time.Hour
 )
 
 // Config configures a simulated Qualys subscription. The zero value is usable:
@@ -29,6 +37,16 @@ const (
 type Config struct {
 	// Assets is the number of assets in the data set (default 2000).
 	Assets int
+	// Hosts is the number of VMDR hosts. Zero means the default: one host per
+	// CSAM asset with a hostId (about 93% of the assets; the host ID equals
+	// the asset's hostId) plus VMDR-only hosts numbering 5% of Assets. A
+	// larger value adds more VMDR-only hosts; a smaller one leaves some
+	// CSAM hostIds without a VMDR host (as after a purge in VM).
+	Hosts int
+	// Epoch is the simulated time the server starts at (default 0). POST
+	// /_sim/advance moves it on by one; the data of an epoch depends only on
+	// (Seed, epoch), so starting at N equals advancing N times.
+	Epoch int
 	// Seed selects the data set and the fault sequence; equal seeds give identical output.
 	Seed int64
 	// Username and Password are the only accepted credentials (default "qflow" / "qflow-sim").
@@ -79,6 +97,12 @@ func (cfg Config) withDefaults() (Config, error) {
 	}
 	if cfg.Assets < 0 || cfg.Assets > MaxAssets {
 		errs = append(errs, fmt.Errorf("assets: %d out of range 1..%d", cfg.Assets, MaxAssets))
+	}
+	if cfg.Hosts < 0 || cfg.Hosts > MaxHosts {
+		errs = append(errs, fmt.Errorf("hosts: %d out of range 0..%d", cfg.Hosts, MaxHosts))
+	}
+	if cfg.Epoch < 0 || cfg.Epoch > MaxEpoch {
+		errs = append(errs, fmt.Errorf("epoch: %d out of range 0..%d", cfg.Epoch, MaxEpoch))
 	}
 	if cfg.Username == "" {
 		cfg.Username = DefaultUsername

@@ -342,6 +342,12 @@ func isoMs(ms int64) string {
 	if ms < 0 || ms >= 253402300800000 { // outside years 1970..9999
 		return time.UnixMilli(ms).UTC().Format(isoMillis)
 	}
+	b := isoMsBytes(ms)
+	return string(b[:])
+}
+
+// isoMsBytes renders ms (years 1970..9999) as isoMs does, without allocating.
+func isoMsBytes(ms int64) (b [24]byte) {
 	days, rem := ms/msPerDay, ms%msPerDay
 	// Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
 	z := days + 719468
@@ -359,7 +365,6 @@ func isoMs(ms int64) string {
 	if m <= 2 {
 		y++
 	}
-	var b [24]byte
 	put := func(at int, v int64, width int) {
 		for k := width - 1; k >= 0; k-- {
 			b[at+k] = byte('0' + v%10)
@@ -380,7 +385,7 @@ func isoMs(ms int64) string {
 	b[19] = '.'
 	put(20, rem%1000, 3)
 	b[23] = 'Z'
-	return string(b[:])
+	return b
 }
 
 func dateMs(d string) int64 {

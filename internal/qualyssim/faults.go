@@ -33,6 +33,15 @@ type Faults struct {
 	Malformed float64
 	// Expire ("expire") answers a call holding a valid token with 401 "JWT expired".
 	Expire float64
+	// Expired ("expired") answers a VMDR call with the SIMPLE_RETURN 2001
+	// "This account has expired." served with HTTP 200 and without limit
+	// headers, as the real API server does.
+	Expired float64
+	// StuckHosts ("stuckhost=N", a count, not a probability) is the number of
+	// VMDR hosts (chosen from the seed) that never deliver their detections:
+	// a host list detection request whose page would include one of them
+	// hangs until the client gives up. Truth lists them.
+	StuckHosts int
 }
 
 // Fault kind names, as used by ParseFaults and as keys of Stats.Faults.
@@ -44,6 +53,8 @@ const (
 	FaultSlow          = "slow"
 	FaultMalformed     = "malformed"
 	FaultExpire        = "expire"
+	FaultExpired       = "expired"
+	FaultStuckHost     = "stuckhost"
 )
 
 // fields pairs each fault name with its probability, in String order.
@@ -57,6 +68,7 @@ func (f *Faults) fields() []struct {
 	}{
 		{Fault5xx, &f.ServerError}, {FaultReset, &f.Reset}, {FaultNoHasMore, &f.NoHasMore},
 		{FaultHasMoreString, &f.HasMoreString}, {FaultSlow, &f.Slow}, {FaultMalformed, &f.Malformed}, {FaultExpire, &f.Expire},
+		{FaultExpired, &f.Expired},
 	}
 }
 
@@ -76,6 +88,9 @@ func (f Faults) String() string {
 		}
 		parts = append(parts, x.name+"="+v)
 	}
+	if f.StuckHosts != 0 {
+		parts = append(parts, FaultStuckHost+"="+strconv.Itoa(f.StuckHosts))
+	}
 	return strings.Join(parts, ",")
 }
 
@@ -93,14 +108,20 @@ func (f Faults) Validate() error {
 	if f.SlowDelay < 0 {
 		errs = append(errs, fmt.Errorf("fault %s: delay %v is negative", FaultSlow, f.SlowDelay))
 	}
+	if f.StuckHosts < 0 || f.StuckHosts > maxStuckHosts {
+		errs = append(errs, fmt.Errorf("fault %s: %d hosts not in 0..%d", FaultStuckHost, f.StuckHosts, maxStuckHosts))
+	}
 	return errors.Join(errs...)
 }
+
+// maxStuckHosts bounds Faults.StuckHosts.
+const maxStuckHosts = 10_000
 
 // ParseFaults parses a comma-separated list of KIND=P entries, for example
 // "5xx=0.05,reset=0.02,nohasmore=0.02,slow=0.01:10s,malformed=0.01".
 // Kinds: 5xx, reset, nohasmore, hasmorestring, slow (P:DURATION), malformed,
-// expire. The empty string means no faults. An unknown kind, a repeated kind
-// or a bad value is an error naming it.
+// expire, expired, and stuckhost=N (a host count). The empty string means no
+// faults. An unknown kind, a repeated kind or a bad value is an error naming it.
 func ParseFaults(s string) (Faults, error) {
 	var f Faults
 	s = strings.TrimSpace(s)
@@ -115,6 +136,18 @@ func ParseFaults(s string) (Faults, error) {
 		if !ok || name == "" {
 			return Faults{}, fmt.Errorf("qualyssim: fault %q: want KIND=PROBABILITY", entry)
 		}
+		if name == FaultStuckHost {
+			if seen[name] {
+				return Faults{}, fmt.Errorf("qualyssim: fault %q given twice", name)
+			}
+			seen[name] = true
+			n, err := strconv.Atoi(val)
+			if err != nil || n < 0 || n > maxStuckHosts {
+				return Faults{}, fmt.Errorf("qualyssim: fault %s=%q: want a host count in 0..%d", name, val, maxStuckHosts)
+			}
+			f.StuckHosts = n
+			continue
+		}
 		var target *float64
 		for _, x := range f.fields() {
 			if x.name == name {
@@ -122,7 +155,7 @@ func ParseFaults(s string) (Faults, error) {
 			}
 		}
 		if target == nil {
-			return Faults{}, fmt.Errorf("qualyssim: unknown fault %q (known: 5xx, reset, nohasmore, hasmorestring, slow, malformed, expire)", name)
+			return Faults{}, fmt.Errorf("qualyssim: unknown fault %q (known: 5xx, reset, nohasmore, hasmorestring, slow, malformed, expire, expired, stuckhost)", name)
 		}
 		if seen[name] {
 			return Faults{}, fmt.Errorf("qualyssim: fault %q given twice", name)
@@ -159,11 +192,14 @@ type faultPlan struct {
 	slow          time.Duration
 	noHasMore     bool
 	hasMoreString bool
+	expired       bool // VMDR: SIMPLE_RETURN 2001 with HTTP 200
 }
 
-// planFaults draws the faults of one gateway call. key identifies the request
-// (endpoint and canonical parameters); each call with the same key is a new attempt.
-func (s *Server) planFaults(endpoint, key string, search bool) faultPlan {
+// planFaults draws the faults of one call. key identifies the request
+// (endpoint and canonical parameters); each call with the same key is a new
+// attempt. search marks a data page (a reset may then cut it in half); vmdr
+// selects the API-server kinds (expired instead of expire, no hasMore faults).
+func (s *Server) planFaults(endpoint, key string, search, vmdr bool) faultPlan {
 	f := s.cfg.Faults
 	var plan faultPlan
 	if f.IsZero() {
@@ -183,13 +219,20 @@ func (s *Server) planFaults(endpoint, key string, search bool) faultPlan {
 	if ok, _ := draw(FaultSlow, f.Slow); ok {
 		plan.slow = f.SlowDelay
 	}
-	if ok, _ := draw(FaultExpire, f.Expire); ok {
+	if vmdr {
+		if ok, _ := draw(FaultExpired, f.Expired); ok {
+			plan.expired = true
+			return plan
+		}
+	} else if ok, _ := draw(FaultExpire, f.Expire); ok {
 		plan.expire = true
-	} else if ok, h := draw(FaultReset, f.Reset); ok {
+		return plan
+	}
+	if ok, h := draw(FaultReset, f.Reset); ok {
 		plan.reset, plan.truncate = true, search && h&(1<<40) != 0
 	} else if ok, h := draw(Fault5xx, f.ServerError); ok {
 		plan.status = [...]int{500, 502, 503}[mix64(h)%3]
-	} else if search {
+	} else if search && !vmdr {
 		if ok, _ := draw(FaultNoHasMore, f.NoHasMore); ok {
 			plan.noHasMore = true
 		} else if ok, _ := draw(FaultHasMoreString, f.HasMoreString); ok {

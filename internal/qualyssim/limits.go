@@ -122,3 +122,11 @@ func (l *limiter) stateLocked(now time.Time) limitState {
 	}
 	return ls
 }
+
+// peek reports the limit headers as of now without admitting a call.
+func (l *limiter) peek(now time.Time) limitState {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.prune(now)
+	return l.stateLocked(now)
+}

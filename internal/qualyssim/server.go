@@ -14,22 +14,32 @@ import (
 )
 
 // Server is a simulated Qualys platform. It is an http.Handler serving the
-// gateway paths (and, later, the API-server paths) from one seeded data set.
-// It is safe for concurrent use.
+// gateway (CSAM) and the API-server (VMDR, KnowledgeBase) paths from one
+// seeded data set. It is safe for concurrent use.
 type Server struct {
 	cfg    Config
 	ds     *dataset
+	vm     *vmIndex
 	secret []byte
 	lim    *limiter // CSAM gateway APIs
+	vmLim  *limiter // VMDR host list, host list detection and KB
 	log    *slog.Logger
 
 	tokenSeq atomic.Int64
+	epoch    atomic.Pointer[vmEpoch]
+	kbMu     sync.Mutex // the KB runs one call at a time
+	advMu    sync.Mutex // serializes Advance
 
-	mu         sync.Mutex
-	calls      map[string]int64
-	faults     map[string]int64
-	violations int64
-	attempts   map[string]int
+	mu           sync.Mutex
+	calls        map[string]int64
+	faults       map[string]int64
+	violations   int64 // CSAM and VMDR
+	vmViolations int64
+	attempts     map[string]int
+
+	truthMu    sync.Mutex
+	truthEpoch *vmEpoch // epoch of truthCache
+	truthCache Truth
 }
 
 // New validates cfg, applies defaults and builds the data set index.
@@ -42,29 +52,66 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	vm, err := newVMIndex(ds, cfg.Hosts, cfg.Faults.StuckHosts)
+	if err != nil {
+		return nil, err
+	}
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Server{
-		cfg: cfg, ds: ds, secret: jwtSecret(cfg.Seed), log: log,
+	s := &Server{
+		cfg: cfg, ds: ds, vm: vm, secret: jwtSecret(cfg.Seed), log: log,
 		lim:   newLimiter(cfg.ConcurrencyLimit, cfg.RateLimit, cfg.RateWindow),
+		vmLim: newLimiter(cfg.ConcurrencyLimit, cfg.RateLimit, cfg.RateWindow),
 		calls: map[string]int64{}, faults: map[string]int64{}, attempts: map[string]int{},
-	}, nil
+	}
+	s.epoch.Store(vm.epochAt(cfg.Epoch))
+	return s, nil
+}
+
+// Epoch returns the current epoch.
+func (s *Server) Epoch() int { return s.epoch.Load().n }
+
+// Advance moves simulated time on by one epoch (see Config.Epoch) and
+// returns the new epoch: a fifth of the hosts are rescanned, some of their
+// detections are fixed, reopened or added, and a few KB entries change.
+func (s *Server) Advance() (int, error) {
+	s.advMu.Lock()
+	defer s.advMu.Unlock()
+	e := s.epoch.Load()
+	if e.n >= MaxEpoch {
+		return e.n, fmt.Errorf("qualyssim: epoch %d is the last one", e.n)
+	}
+	ne := s.vm.next(e)
+	s.epoch.Store(ne)
+	return ne.n, nil
 }
 
 // Credentials returns the username and password /auth accepts.
 func (s *Server) Credentials() (username, password string) { return s.cfg.Username, s.cfg.Password }
 
-// Truth returns the ground truth of the data set (a copy).
-func (s *Server) Truth() Truth { return s.ds.truth.clone() }
+// Truth returns the ground truth of the data set as of the current epoch (a
+// copy). The VMDR part is computed on the first call of each epoch.
+func (s *Server) Truth() Truth {
+	e := s.epoch.Load()
+	s.truthMu.Lock()
+	defer s.truthMu.Unlock()
+	if s.truthEpoch != e {
+		t := s.ds.truth.clone()
+		s.vm.vmTruth(&t, e)
+		s.truthCache, s.truthEpoch = t, e
+	}
+	return s.truthCache.clone()
+}
 
 // Stats returns the call counters so far (a copy).
 func (s *Server) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := Stats{Calls: make(map[string]int64, len(s.calls)), Faults: make(map[string]int64, len(s.faults)),
-		LimitViolations: s.violations, MaxConcurrency: s.lim.maxRunning()}
+		LimitViolations: s.violations, MaxConcurrency: s.lim.maxRunning(), VMMaxConcurrency: s.vmLim.maxRunning(),
+		LimitViolationsByAPI: map[string]int64{"csam": s.violations - s.vmViolations, "vm": s.vmViolations}}
 	for k, v := range s.calls {
 		st.Calls[k] = v
 	}
@@ -76,10 +123,15 @@ func (s *Server) Stats() Stats {
 
 // ServeHTTP serves every simulated endpoint:
 //
-//	POST /auth                      gateway JWT (201, bare token)
-//	POST /rest/2.0/count/am/asset   CSAM count
-//	POST /rest/2.0/search/am/asset  CSAM search (pages)
-//	GET  /_sim/truth, /_sim/stats   ground truth and counters (no auth, no limits)
+//	POST /auth                                    gateway JWT (201, bare token)
+//	POST /rest/2.0/count/am/asset                 CSAM count
+//	POST /rest/2.0/search/am/asset                CSAM search (pages)
+//	GET|POST /api/{2,3,4,5}.0/fo/asset/host/      VMDR host list
+//	GET|POST /api/{2,3,4,5}.0/fo/asset/host/vm/detection/  host list detection
+//	GET|POST /api/2.0/fo/knowledge_base/vuln/     KnowledgeBase
+//	GET  /msp/about.php                           version (basic auth)
+//	GET  /_sim/truth, /_sim/stats                 ground truth and counters (no auth, no limits)
+//	POST /_sim/advance                            next epoch
 //
 // Any other path answers 404.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -104,7 +156,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		err = s.simJSON(rec, r, s.Truth())
 	case "/_sim/stats":
 		err = s.simJSON(rec, r, s.Stats())
+	case "/_sim/advance":
+		err = s.simAdvance(rec, r)
+	case "/msp/about.php":
+		s.handleAbout(rec, r)
 	default:
+		if api, version := vmRoute(r.URL.Path); api != 0 {
+			s.vmdr(rec, r, api, version)
+			return
+		}
 		err = gatewayError(http.StatusNotFound, "No endpoint "+r.Method+" "+r.URL.Path)
 	}
 	if err != nil {
@@ -125,6 +185,24 @@ func (s *Server) simJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	return json.NewEncoder(w).Encode(v)
+}
+
+// simAdvance serves POST /_sim/advance: the next epoch, as
+// {"epoch":N,"datetime":"..."}.
+func (s *Server) simAdvance(w http.ResponseWriter, r *http.Request) error {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		return gatewayError(http.StatusMethodNotAllowed, "Request method '"+r.Method+"' is not supported")
+	}
+	n, err := s.Advance()
+	if err != nil {
+		return gatewayError(http.StatusConflict, err.Error())
+	}
+	w.Header().Set("Content-Type", "application/json")
+	return json.NewEncoder(w).Encode(struct {
+		Epoch    int    `json:"epoch"`
+		DateTime string `json:"datetime"`
+	}{n, fmtDate(s.vm.epochTime(n))})
 }
 
 // gateway runs a limited CSAM call: method, bearer token, limits, request
@@ -154,7 +232,7 @@ func (s *Server) gateway(w http.ResponseWriter, r *http.Request, search bool) er
 	if err != nil {
 		return csamError(http.StatusBadRequest, err.Error())
 	}
-	plan := s.planFaults(r.URL.Path, q.key, search)
+	plan := s.planFaults(r.URL.Path, q.key, search, false)
 	if plan.slow > 0 {
 		s.countFault(FaultSlow, 1)
 		if !sleepCtx(r.Context(), plan.slow) {
@@ -185,6 +263,7 @@ func (s *Server) gateway(w http.ResponseWriter, r *http.Request, search bool) er
 type apiError struct {
 	status  int
 	gateway bool
+	vmdr    bool // a 5xx of the API server (HTML body)
 	msg     string
 }
 
@@ -219,6 +298,10 @@ func writeError(w http.ResponseWriter, err error) {
 		h.Set("Retry-After", "30")
 		w.WriteHeader(ae.status)
 		_, _ = io.WriteString(w, "<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>\n")
+	case ae.status == http.StatusInternalServerError && ae.msg == "" && ae.vmdr:
+		h.Set("Content-Type", "text/html; charset=iso-8859-1")
+		w.WriteHeader(ae.status)
+		_, _ = io.WriteString(w, "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\n<html><head>\n<title>500 Internal Server Error</title>\n</head><body>\n<h1>Internal Server Error</h1>\n<p>The server encountered an internal error or\nmisconfiguration and was unable to complete\nyour request.</p>\n</body></html>\n")
 	case ae.status == http.StatusInternalServerError && ae.msg == "":
 		h.Set("Content-Type", "application/json")
 		w.WriteHeader(ae.status)

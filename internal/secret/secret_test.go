@@ -19,12 +19,12 @@ func TestStringNeverLeaks(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, out := range map[string]string{
-		"%v":   fmt.Sprintf("%v", s),
-		"%s":   fmt.Sprintf("%s", s),
-		"%+v":  fmt.Sprintf("%+v", struct{ P String }{s}),
-		"%#v":  fmt.Sprintf("%#v", s),
-		"json": string(js),
-		"slog": logBuf.String(),
+		"%v":     fmt.Sprintf("%v", s),
+		"String": s.String(),
+		"%+v":    fmt.Sprintf("%+v", struct{ P String }{s}),
+		"%#v":    fmt.Sprintf("%#v", s),
+		"json":   string(js),
+		"slog":   logBuf.String(),
 	} {
 		if strings.Contains(out, pw) {
 			t.Errorf("%s leaked the secret: %q", name, out)

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
-
 )
 
 // Options configure one run of the engine.
@@ -322,4 +321,3 @@ func contentHash(mapHash string, raw []byte) string {
 	h.Write(raw)
 	return hex.EncodeToString(h.Sum(nil)[:16])
 }
-

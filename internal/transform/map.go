@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"bytes"
 	"embed"
 	"errors"
 	"fmt"
@@ -63,7 +64,7 @@ var defaultMaps embed.FS
 // in an unquoted value; Parse quotes such source paths itself, so rows may be
 // written as in the documentation.
 func Parse(data []byte, filename string) (*Map, error) {
-	data = flowPathRE.ReplaceAll(data, []byte(`$1"$2"`))
+	data = quoteFlowPaths(data)
 	var m Map
 	if err := yaml.UnmarshalWithOptions(data, &m, yaml.Strict()); err != nil {
 		return nil, yamlError(filename, err)
@@ -94,6 +95,23 @@ func Parse(data []byte, filename string) (*Map, error) {
 	}
 	return &m, nil
 }
+
+// quoteFlowPaths quotes unquoted source paths with "[]" in flow-style rows
+// (lines starting with "- {"); other lines are left as they are.
+func quoteFlowPaths(data []byte) []byte {
+	if !bytes.Contains(data, []byte("[]")) {
+		return data
+	}
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	for i, l := range lines {
+		if flowRowRE.Match(l) {
+			lines[i] = flowPathRE.ReplaceAll(l, []byte(`$1"$2"`))
+		}
+	}
+	return bytes.Join(lines, nil)
+}
+
+var flowRowRE = regexp.MustCompile(`^[ \t]*-[ \t]*\{`)
 
 // flowPathRE finds an unquoted source path with "[]" in a flow mapping.
 var flowPathRE = regexp.MustCompile(`([{,][ \t]*source[ \t]*:[ \t]*)([A-Za-z0-9_.$-]*\[\][A-Za-z0-9_.\[\]$-]*)`)

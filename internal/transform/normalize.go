@@ -40,9 +40,9 @@ func normalizers() map[string]normalizer {
 		{name: "upper", fn: keep(strings.ToUpper), types: stringish, doc: "upper case"},
 		{name: "trim", fn: keep(strings.TrimSpace), types: allScalar, doc: "strip leading and trailing white space"},
 		{name: "hostname", fn: keep(normalizeHostname), types: stringish, doc: "lower case, no trailing dot"},
-		{name: "ip", fn: strict(canonicalIP), types: []model.Type{model.TypeIP, model.TypeString, model.TypeList}, alias: model.TypeIP, doc: "canonical IP address; invalid is an error"},
-		{name: "mac", fn: strict(canonicalMAC), types: []model.Type{model.TypeMAC, model.TypeString, model.TypeList}, alias: model.TypeMAC, doc: "canonical MAC address; invalid is an error"},
-		{name: "datetime", fn: strict(datetimeText), types: []model.Type{model.TypeDatetime, model.TypeString, model.TypeList}, alias: model.TypeDatetime, doc: "date and time in UTC (RFC 3339); invalid is an error"},
+		{name: "ip", fn: canonicalIP, types: []model.Type{model.TypeIP, model.TypeString, model.TypeList}, alias: model.TypeIP, doc: "canonical IP address; invalid is an error"},
+		{name: "mac", fn: canonicalMAC, types: []model.Type{model.TypeMAC, model.TypeString, model.TypeList}, alias: model.TypeMAC, doc: "canonical MAC address; invalid is an error"},
+		{name: "datetime", fn: datetimeText, types: []model.Type{model.TypeDatetime, model.TypeString, model.TypeList}, alias: model.TypeDatetime, doc: "date and time in UTC (RFC 3339); invalid is an error"},
 		{name: "try_ip", fn: lenient(canonicalIP), types: []model.Type{model.TypeIP, model.TypeString, model.TypeList}, alias: model.TypeIP, lenient: true, doc: "like ip, but an invalid value is left out"},
 		{name: "try_mac", fn: lenient(canonicalMAC), types: []model.Type{model.TypeMAC, model.TypeString, model.TypeList}, alias: model.TypeMAC, lenient: true, doc: "like mac, but an invalid value is left out"},
 		{name: "try_datetime", fn: lenient(datetimeText), types: []model.Type{model.TypeDatetime, model.TypeString, model.TypeList}, alias: model.TypeDatetime, lenient: true, doc: "like datetime, but an invalid value is left out"},
@@ -57,8 +57,6 @@ func normalizers() map[string]normalizer {
 func keep(f func(string) string) normalizeFunc {
 	return func(s string) (string, bool, error) { return f(s), true, nil }
 }
-
-func strict(f func(string) (string, bool, error)) normalizeFunc { return f }
 
 func lenient(f func(string) (string, bool, error)) normalizeFunc {
 	return func(s string) (string, bool, error) {

@@ -200,3 +200,21 @@ func TestHash(t *testing.T) {
 		t.Error("Map() exposes the compiled map")
 	}
 }
+func TestParseEdges(t *testing.T) {
+	m, err := Parse(nil, "empty.yaml")
+	if err != nil {
+		t.Fatalf("empty: %v", err)
+	}
+	if err := m.Validate(nil); err == nil || !strings.Contains(err.Error(), "name is required") {
+		t.Errorf("empty map: %v", err)
+	}
+	if _, err := Parse([]byte("name: x\nrows: {a: 1}\n"), "r.yaml"); err == nil || !strings.HasPrefix(err.Error(), "r.yaml:2:") {
+		t.Errorf("rows as a mapping: %v", err)
+	}
+	// a description that mentions a flow row is not rewritten
+	src := "name: x\ndescription: 'like {source: a[].b}'\nsource: CSAM\nkey: assetId\nrows:\n  - {source: dnsName, type: string, target: host.dns_name}\n"
+	m, err = Parse([]byte(src), "d.yaml")
+	if err != nil || m.Description != "like {source: a[].b}" {
+		t.Errorf("description: %q, %v", m.Description, err)
+	}
+}

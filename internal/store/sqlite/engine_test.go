@@ -286,4 +286,3 @@ func TestEngineRejectsBadOptions(t *testing.T) {
 		}
 	}
 }
-

@@ -1,0 +1,178 @@
+package qualyssim
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"sort"
+)
+
+// The VMDR host population. Host IDs are laid out in blocks of hostBlock per
+// CSAM asset index: asset i's hostId is firstHostID + i*hostBlock + an offset
+// drawn from the seed, and VMDR-only hosts take other offsets of the blocks
+// (blocks beyond the assets when there are many of them). The index keeps 16
+// bytes per host; host records and detections are regenerated on demand.
+
+const (
+	firstHostID = 1_000_000
+	hostBlock   = 8
+	// vmChangeP is the share of hosts rescanned (and changed) per epoch.
+	vmChangeP = 0.2
+	// vmOnlyShare is the default number of VMDR-only hosts as a share of Assets.
+	vmOnlyShare = 0.05
+	secPerDay   = int64(24 * 60 * 60)
+)
+
+// csamHostID is the hostId of asset i (whether or not the asset reports one).
+func csamHostID(seed int64, i int) int64 {
+	return firstHostID + int64(i)*hostBlock + int64(hashKey(uint64(seed), "hostid", uint64(i))%hostBlock)
+}
+
+// vmHost is one entry of the host index.
+type vmHost struct {
+	id    int64
+	ref   int32 // >= 0: CSAM asset index; < 0: VMDR-only host number -ref-1
+	stuck bool
+}
+
+// vmIndex is the immutable VMDR population and KnowledgeBase of a server.
+type vmIndex struct {
+	ds     *dataset
+	seed   int64
+	hosts  []vmHost // ascending id
+	stuck  []int    // indexes into hosts, ascending
+	anchor int64    // unix seconds: the DATETIME of epoch 0
+	kb     *kbCatalog
+}
+
+// vmEpoch is the per-epoch view: the last epoch (<= n) in which each host changed.
+type vmEpoch struct {
+	n    int
+	last []uint16
+}
+
+// newVMIndex lays out hosts VMDR hosts (0 = default) over the data set and
+// marks stuck hosts.
+func newVMIndex(ds *dataset, hosts, stuck int) (*vmIndex, error) {
+	n := len(ds.ids)
+	linked := 0
+	for i := range ds.meta {
+		if ds.meta[i].hostID {
+			linked++
+		}
+	}
+	if hosts == 0 {
+		hosts = linked + int(float64(n)*vmOnlyShare+0.5)
+	}
+	extra, drop := hosts-linked, 0
+	if extra < 0 {
+		extra, drop = 0, -extra
+	}
+	blocks := n
+	if need := (extra + hostBlock - 2) / (hostBlock - 1); need > blocks {
+		blocks = need
+	}
+	vm := &vmIndex{ds: ds, seed: ds.seed, anchor: ds.anchorMs / 1000, hosts: make([]vmHost, 0, hosts)}
+	vm.kb = newKBCatalog(vm.anchor)
+	l, only := 0, int32(0)
+	var offs [hostBlock]int
+	for b := 0; b < blocks; b++ {
+		own := int(hashKey(uint64(ds.seed), "hostid", uint64(b)) % hostBlock)
+		start := len(vm.hosts)
+		if b < n && ds.meta[b].hostID {
+			if drop == 0 || (int64(l+1)*int64(drop))/int64(linked)-(int64(l)*int64(drop))/int64(linked) == 0 {
+				vm.hosts = append(vm.hosts, vmHost{id: firstHostID + int64(b)*hostBlock + int64(own), ref: int32(b)})
+			}
+			l++
+		}
+		c := int((int64(b+1)*int64(extra))/int64(blocks) - (int64(b)*int64(extra))/int64(blocks))
+		if c > 0 {
+			// The free offsets of the block in a seeded order; take c of them.
+			k := 0
+			for o := 0; o < hostBlock; o++ {
+				if o != own {
+					offs[k] = o
+					k++
+				}
+			}
+			r := rand.New(rand.NewPCG(hashKey(uint64(ds.seed), "vmonly", uint64(b)), 1))
+			r.Shuffle(k, func(x, y int) { offs[x], offs[y] = offs[y], offs[x] })
+			for _, o := range offs[:c] {
+				only++
+				vm.hosts = append(vm.hosts, vmHost{id: firstHostID + int64(b)*hostBlock + int64(o), ref: -only})
+			}
+			blk := vm.hosts[start:]
+			sort.Slice(blk, func(x, y int) bool { return blk[x].id < blk[y].id })
+		}
+	}
+	if stuck > len(vm.hosts) {
+		return nil, fmt.Errorf("qualyssim: invalid config: fault stuckhost: %d hosts requested, the data set has %d", stuck, len(vm.hosts))
+	}
+	for j := uint64(0); len(vm.stuck) < stuck; j++ {
+		k := int(hashKey(uint64(ds.seed), "stuck", j) % uint64(len(vm.hosts)))
+		if !vm.hosts[k].stuck {
+			vm.hosts[k].stuck = true
+			vm.stuck = append(vm.stuck, k)
+		}
+	}
+	sort.Ints(vm.stuck)
+	return vm, nil
+}
+
+// changed reports whether host id is rescanned (and changed) in epoch k >= 1.
+func (vm *vmIndex) changed(id int64, k int) bool {
+	return unitFloat(hashKey(uint64(vm.seed), "vmchg", uint64(id)<<16|uint64(k))) < vmChangeP
+}
+
+// epochAt builds the view of epoch n from scratch.
+func (vm *vmIndex) epochAt(n int) *vmEpoch {
+	e := &vmEpoch{n: n, last: make([]uint16, len(vm.hosts))}
+	for k := 1; k <= n; k++ {
+		for h := range vm.hosts {
+			if vm.changed(vm.hosts[h].id, k) {
+				e.last[h] = uint16(k)
+			}
+		}
+	}
+	return e
+}
+
+// next returns the view of the epoch after e.
+func (vm *vmIndex) next(e *vmEpoch) *vmEpoch {
+	k := e.n + 1
+	ne := &vmEpoch{n: k, last: make([]uint16, len(e.last))}
+	copy(ne.last, e.last)
+	for h := range vm.hosts {
+		if vm.changed(vm.hosts[h].id, k) {
+			ne.last[h] = uint16(k)
+		}
+	}
+	return ne
+}
+
+// epochTime is the DATETIME (unix seconds) the server reports during epoch e.
+func (vm *vmIndex) epochTime(e int) int64 { return vm.anchor + int64(e)*secPerDay }
+
+// scanTimes returns when host id was last scanned (scan end) and processed
+// as of epoch k (k = its last change, 0 = the base scan before the anchor).
+func (vm *vmIndex) scanTimes(id int64, k int, agent bool) (scanEnd, processed int64) {
+	h := hashKey(uint64(vm.seed), "vmscan", uint64(id)<<16|uint64(k))
+	if k == 0 {
+		spread := 7 * secPerDay
+		if agent {
+			spread = 2 * secPerDay
+		}
+		scanEnd = vm.anchor - 3*3600 - int64(h%uint64(spread))
+	} else {
+		scanEnd = vm.epochTime(k-1) + 3600 + int64(h%uint64(20*3600))
+	}
+	return scanEnd, scanEnd + 20 + int64(h>>32)%400
+}
+
+// stream returns the generator stream index of host h: the CSAM asset index,
+// or an index past the assets for VMDR-only hosts.
+func (vm *vmIndex) stream(h int) int {
+	if r := vm.hosts[h].ref; r >= 0 {
+		return int(r)
+	}
+	return len(vm.ds.ids) + int(-vm.hosts[h].ref-1)
+}

@@ -172,10 +172,7 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request, q *csamQue
 	for k, i := range page {
 		if plan.truncate && k == len(page)/2 {
 			s.countFault(FaultMalformed, malformed)
-			s.countFault(FaultReset, 1)
-			_ = bw.Flush()
-			_ = http.NewResponseController(w).Flush()
-			panic(http.ErrAbortHandler)
+			s.cutBody(w, bw)
 		}
 		if k > 0 {
 			bw.WriteByte(',')

@@ -1,9 +1,12 @@
 package qualyssim
 
 import (
+	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"math"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -250,4 +253,25 @@ func (s *Server) countFault(kind string, n int64) {
 	s.mu.Lock()
 	s.faults[kind] += n
 	s.mu.Unlock()
+}
+
+// cutBody sends what bw holds, then drops the connection mid-body: the
+// "reset" fault on a response that has started. It never returns.
+func (s *Server) cutBody(w http.ResponseWriter, bw *bufio.Writer) {
+	s.countFault(FaultReset, 1)
+	_ = bw.Flush()
+	_ = http.NewResponseController(w).Flush()
+	panic(http.ErrAbortHandler)
+}
+
+// recordLatency adds the per-record latency to *pending and, once it is worth
+// a sleep, flushes bw and sleeps. It reports false when the client has gone.
+func (s *Server) recordLatency(ctx context.Context, bw *bufio.Writer, pending *time.Duration) bool {
+	if *pending += s.cfg.Latency.PerRecord; *pending < 5*time.Millisecond {
+		return true
+	}
+	_ = bw.Flush()
+	ok := sleepCtx(ctx, *pending)
+	*pending = 0
+	return ok
 }

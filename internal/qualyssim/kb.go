@@ -100,27 +100,17 @@ func (s *Server) handleKB(w http.ResponseWriter, r *http.Request, q *vmQuery, pl
 			x.comment("keep-alive for " + root + " ")
 		}
 		if n == abortAt {
-			s.countFault(FaultReset, 1)
-			_ = bw.Flush()
-			_ = http.NewResponseController(w).Flush()
-			panic(http.ErrAbortHandler)
+			s.cutBody(w, bw)
 		}
-		if pending += s.cfg.Latency.PerRecord; pending >= 5*time.Millisecond {
-			_ = bw.Flush()
-			if !sleepCtx(ctx, pending) {
-				return errClientGone
-			}
-			pending = 0
+		if !s.recordLatency(ctx, bw, &pending) {
+			return errClientGone
 		}
 	}
 	if !sleepCtx(ctx, pending) {
 		return errClientGone
 	}
 	if plan.truncate { // a short answer: cut it before its end
-		s.countFault(FaultReset, 1)
-		_ = bw.Flush()
-		_ = http.NewResponseController(w).Flush()
-		panic(http.ErrAbortHandler)
+		s.cutBody(w, bw)
 	}
 	switch {
 	case n == 0:

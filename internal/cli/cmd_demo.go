@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -22,9 +25,11 @@ func newDemoCmd(g *globals) *cobra.Command {
 		Use:   "demo",
 		Short: "Run the whole job end to end against the built-in simulator",
 		Long: `Starts the Qualys simulator in-process on a free loopback port, runs a full
-CSAM sync into the database and prints a summary: counts, duration, API calls,
-top operating systems and top software. It then checks the database against
-the simulator's ground truth.`,
+sync of every source into the database (CSAM assets, the KnowledgeBase, VMDR
+hosts and detections) and prints a summary: counts, duration, API calls, top
+operating systems and software, findings by severity and status, and the
+QIDs open on the most hosts. It then checks the database against the
+simulator's ground truth.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -44,7 +49,7 @@ the simulator's ground truth.`,
 			fmt.Fprintf(g.env.Stderr, "qflow demo: simulator with %d assets at %s; syncing into %s\n", assets, running.URL, db)
 			sum, err := runSync(ctx, g, log, syncParams{
 				GatewayURL: running.URL, APIURL: running.URL, Username: user, Password: secret.New(pass),
-				DB: db, Source: "csam", Subscription: "demo", Mode: sync.ModeFull, PageSize: 300, Parallel: 2,
+				DB: db, Source: "all", Subscription: "demo", Mode: sync.ModeFull, Parallel: 2,
 				PageTimeout: 2 * time.Minute, MaxRetries: 5, Progress: !asJSON,
 			})
 			if sum != nil {
@@ -61,13 +66,14 @@ the simulator's ground truth.`,
 			}
 			truth := srv.Truth()
 			stats := srv.Stats()
+			diffs := truthDiffs(sum, truth)
 			verdict := "matches"
-			if sum.Totals.ActiveAssets != int64(truth.Assets) || sum.Totals.SoftwareInstalls != int64(truth.SoftwareInstalls) {
-				verdict = "DOES NOT match"
+			if len(diffs) > 0 {
+				verdict = "DOES NOT match: " + strings.Join(diffs, "; ")
 			}
-			fmt.Fprintf(g.env.Stdout, "simulator truth\t%d assets, %d software installs: database %s (%d active assets, %d installs); limit violations %d\n",
-				truth.Assets, truth.SoftwareInstalls, verdict, sum.Totals.ActiveAssets, sum.Totals.SoftwareInstalls, stats.LimitViolations)
-			if verdict != "matches" {
+			fmt.Fprintf(g.env.Stdout, "simulator truth\t%d assets, %d installs, %d hosts, %d detections, %d QIDs: database %s; limit violations %d\n",
+				truth.Assets, truth.SoftwareInstalls, truth.Hosts, truth.Detections.Total, len(truth.KBQIDs), verdict, stats.LimitViolations)
+			if len(diffs) > 0 {
 				return fmt.Errorf("database does not match the simulator's truth")
 			}
 			return nil
@@ -78,4 +84,30 @@ the simulator's ground truth.`,
 	cmd.Flags().StringVar(&db, "db", "qflow.db", "SQLite database file")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the summary as JSON")
 	return cmd
+}
+
+// truthDiffs compares a full sync of every source with the simulator's
+// ground truth and returns what differs (nothing when the database matches).
+func truthDiffs(sum *Summary, t qualyssim.Truth) []string {
+	var d []string
+	check := func(what string, got, want int64) {
+		if got != want {
+			d = append(d, fmt.Sprintf("%s: database %d, truth %d", what, got, want))
+		}
+	}
+	ft := sum.FindingTotals
+	check("active assets", sum.Totals.ActiveAssets-ft.Hosts, int64(t.Assets))
+	check("software installs", sum.Totals.SoftwareInstalls, int64(t.SoftwareInstalls))
+	check("VMDR hosts", ft.Hosts, int64(t.Hosts-len(t.StuckHosts)))
+	check("findings", ft.Findings, int64(t.Detections.Total))
+	for _, k := range slices.Sorted(maps.Keys(t.Detections.ByStatus)) {
+		check("findings "+k, ft.ByStatus[k], int64(t.Detections.ByStatus[k]))
+	}
+	for _, k := range slices.Sorted(maps.Keys(t.Detections.ByType)) {
+		check("findings of type "+k, ft.ByType[k], int64(t.Detections.ByType[k]))
+	}
+	check("ignored findings", ft.Ignored, int64(t.Detections.Ignored))
+	check("disabled findings", ft.Disabled, int64(t.Detections.Disabled))
+	check("KnowledgeBase QIDs", ft.Vulns, int64(len(t.KBQIDs)))
+	return d
 }

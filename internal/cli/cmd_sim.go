@@ -12,7 +12,7 @@ import (
 
 type simFlags struct {
 	listen, username, password, rateLimit, latency, faults, caOut string
-	assets, concurrency                                           int
+	assets, hosts, epoch, concurrency                             int
 	seed                                                          int64
 	tokenTTL                                                      time.Duration
 	tls                                                           bool
@@ -21,6 +21,8 @@ type simFlags struct {
 func (f *simFlags) register(cmd *cobra.Command, withServe bool) {
 	fl := cmd.Flags()
 	fl.IntVar(&f.assets, "assets", 2000, "number of assets in the simulated subscription")
+	fl.IntVar(&f.hosts, "hosts", 0, "number of VMDR hosts (0: one per CSAM asset with a hostId plus 5% VMDR-only hosts)")
+	fl.IntVar(&f.epoch, "epoch", 0, "simulated time to start at: epoch N equals N calls of POST /_sim/advance (fixes, reopens and adds detections, modifies hosts)")
 	fl.Int64Var(&f.seed, "seed", 1, "seed of the data set and of the faults")
 	fl.StringVar(&f.faults, "faults", "", "faults to inject, e.g. 5xx=0.05,reset=0.02,nohasmore=0.02,slow=0.01:10s,malformed=0.01")
 	if !withServe {
@@ -42,7 +44,7 @@ func (f *simFlags) config(g *globals) (qualyssim.Config, error) {
 	if err != nil {
 		return qualyssim.Config{}, fmt.Errorf("--faults: %w", err)
 	}
-	cfg := qualyssim.Config{Assets: f.assets, Seed: f.seed, Faults: faults, Username: f.username, Password: f.password,
+	cfg := qualyssim.Config{Assets: f.assets, Hosts: f.hosts, Epoch: f.epoch, Seed: f.seed, Faults: faults, Username: f.username, Password: f.password,
 		TokenTTL: f.tokenTTL, ConcurrencyLimit: f.concurrency, Logger: g.logger()}
 	if cfg.RateLimit, cfg.RateWindow, err = qualyssim.ParseRateLimit(f.rateLimit); err != nil {
 		return cfg, fmt.Errorf("--rate-limit: %w", err)
@@ -57,12 +59,17 @@ func newSimCmd(g *globals) *cobra.Command {
 	f := &simFlags{}
 	cmd := &cobra.Command{
 		Use:   "sim",
-		Short: "Run the Qualys platform simulator (CSAM gateway API) on loopback",
+		Short: "Run the Qualys platform simulator (CSAM, VMDR, KnowledgeBase) on loopback",
 		Long: `Serves a seeded, deterministic Qualys subscription with the real URLs, payload
 shapes, pagination, limits and failure modes. The gateway and API-server paths
 are answered by one server. GET /_sim/truth gives the ground truth, GET
 /_sim/stats the calls per endpoint, the highest concurrency seen and the calls
-that broke a limit.
+that broke a limit; POST /_sim/advance moves simulated time on by one day
+(detections fixed, reopened and added, hosts modified).
+
+Gateway (JWT): POST /auth, /rest/2.0/count/am/asset, /rest/2.0/search/am/asset.
+API server (basic auth + X-Requested-With): /api/{2.0,3.0,4.0,5.0}/fo/asset/host/,
+/api/{2.0,…}/fo/asset/host/vm/detection/, /api/2.0/fo/knowledge_base/vuln/, /msp/about.php.
 
 Default credentials: username "qflow", password "qflow-sim".`,
 		Args: cobra.NoArgs,
@@ -76,7 +83,7 @@ Default credentials: username "qflow", password "qflow-sim".`,
 				return err
 			}
 			u, p := srv.Credentials()
-			fmt.Fprintf(g.env.Stderr, "qualyssim: %d assets, seed %d, credentials %s / %s, concurrency limit %d\n", f.assets, f.seed, u, p, f.concurrency)
+			fmt.Fprintf(g.env.Stderr, "qualyssim: %d assets, seed %d, epoch %d, credentials %s / %s, concurrency limit %d\n", f.assets, f.seed, f.epoch, u, p, f.concurrency)
 			running, err := srv.Start(cmd.Context(), f.listen, f.tls, f.caOut)
 			if err != nil {
 				return err
@@ -97,7 +104,7 @@ Default credentials: username "qflow", password "qflow-sim".`,
 			if err != nil {
 				return fmt.Errorf("--faults: %w", err)
 			}
-			t, err := qualyssim.TruthFor(qualyssim.Config{Assets: tf.assets, Seed: tf.seed, Faults: faults})
+			t, err := qualyssim.TruthFor(qualyssim.Config{Assets: tf.assets, Hosts: tf.hosts, Epoch: tf.epoch, Seed: tf.seed, Faults: faults})
 			if err != nil {
 				return err
 			}

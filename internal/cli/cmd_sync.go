@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/qflow/qflow/internal/secret"
+	"github.com/qflow/qflow/internal/store/sqlite"
 	"github.com/qflow/qflow/internal/sync"
 )
 
@@ -21,7 +23,19 @@ func newSyncCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "sync",
 		Short: "Sync a Qualys source into the database",
-		Long: `Pulls host assets from the CSAM v2 API into the database.
+		Long: `Pulls Qualys data into the database:
+
+  --source csam   host assets with software, ports, interfaces, tags (CSAM v2 API)
+  --source kb     the KnowledgeBase: QIDs with CVEs, CVSS, exploits, malware, ATT&CK
+  --source vmdr   VMDR hosts with every vulnerability detection (host detection list
+                  API, all statuses, Information Gathered included), joined with
+                  the stored KnowledgeBase
+  --source all    csam, then kb, then vmdr
+
+For VMDR, --page-size is the truncation_limit (hosts per page, default 1000) and
+--page-timeout the per-page timeout: a page that times out is retried with
+half the hosts, down to one; a host that still cannot be delivered is
+quarantined with the reason and the run goes on.
 
 Without --full or --incremental the sync continues where the last run of that
 source stopped (after a crash or a kill, that is the resume), or else pulls
@@ -41,6 +55,9 @@ system roots or --ca-file.`,
 				p.Mode = sync.ModeFull
 			} else if incremental {
 				p.Mode = sync.ModeIncremental
+			}
+			if !cmd.Flags().Changed("page-size") {
+				p.PageSize = 0 // each source's default
 			}
 			p.Username = g.env.Getenv("QUALYS_USERNAME")
 			p.Password = secret.New(g.env.Getenv("QUALYS_PASSWORD"))
@@ -67,44 +84,75 @@ system roots or --ca-file.`,
 	fl.StringVar(&p.GatewayURL, "gateway-url", "", "Qualys gateway URL (CSAM), e.g. https://gateway.qg1.apps.qualys.com")
 	fl.StringVar(&p.APIURL, "api-url", "", "Qualys API server URL (VMDR, KnowledgeBase); defaults to the gateway URL")
 	fl.StringVar(&p.DB, "db", "qflow.db", "SQLite database file")
-	fl.StringVar(&p.Source, "source", "csam", "source to sync: csam")
+	fl.StringVar(&p.Source, "source", "csam", "source to sync: csam, vmdr, kb or all")
 	fl.StringVar(&p.Subscription, "subscription", "default", "name of the Qualys subscription (scopes native keys)")
 	fl.BoolVar(&full, "full", false, "read everything the source holds, marking records not seen as stale")
 	fl.BoolVar(&incremental, "incremental", false, "read only what changed since the last completed run")
-	fl.IntVar(&p.PageSize, "page-size", 300, "records per page (CSAM: at most 300)")
+	fl.IntVar(&p.PageSize, "page-size", 300, "records per page (CSAM: at most 300, default 300; VMDR: truncation_limit in hosts, default 1000)")
 	fl.IntVar(&p.Parallel, "parallel", 2, "parallel requests (keep within the subscription's concurrency limit)")
 	fl.DurationVar(&p.PageTimeout, "page-timeout", 5*time.Minute, "timeout of one page request, separate from the run")
 	fl.IntVar(&p.MaxRetries, "max-retries", 5, "retries of one request before the run fails")
 	fl.StringVar(&p.CAFile, "ca-file", "", "PEM file of CA certificates to trust in addition to the system roots")
-	fl.StringVar(&p.MapFile, "map", "", "transform map YAML file (default: the built-in csam-default map)")
+	fl.StringVar(&p.MapFile, "map", "", "transform map YAML file for a single source (default: the built-in csam-default, vmdr-default or kb-default map)")
 	fl.BoolVar(&asJSON, "json", false, "print the run summary as one JSON object on stdout")
 	return cmd
 }
 
 func printSummary(w io.Writer, s *Summary) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "run %d\t%s (%s, %s%s)\n", s.RunID, s.State, s.Source, s.Mode, map[bool]string{true: ", resumed", false: ""}[s.Resumed])
-	fmt.Fprintf(tw, "assets\tseen %d · new %d · updated %d · unchanged %d · quarantined %d · stale %d\n",
-		s.Assets.Seen, s.Assets.New, s.Assets.Updated, s.Assets.Unchanged, s.Quarantined, s.Stale)
-	fmt.Fprintf(tw, "software installs\t%d\n", s.SoftwareInstalls)
+	for _, r := range s.Runs {
+		fmt.Fprintf(tw, "run %d\t%s %s (%s%s) · %d API calls · %s\n", r.RunID, r.Source, r.State, r.Mode,
+			map[bool]string{true: ", resumed", false: ""}[r.Resumed], r.APICalls, (time.Duration(r.DurationMS) * time.Millisecond).String())
+	}
+	has := func(src string) bool {
+		for _, r := range s.Runs {
+			if r.Source == src {
+				return true
+			}
+		}
+		return false
+	}
+	if has("csam") {
+		fmt.Fprintf(tw, "assets\tseen %d · new %d · updated %d · unchanged %d\n", s.Assets.Seen, s.Assets.New, s.Assets.Updated, s.Assets.Unchanged)
+		fmt.Fprintf(tw, "software installs\t%d\n", s.SoftwareInstalls)
+	}
+	if has("kb") {
+		fmt.Fprintf(tw, "KnowledgeBase\tseen %d · new %d · updated %d · unchanged %d\n", s.Vulns.Seen, s.Vulns.New, s.Vulns.Updated, s.Vulns.Unchanged)
+	}
+	if has("vmdr") {
+		f := s.Findings
+		fmt.Fprintf(tw, "VMDR hosts\tseen %d · new %d · updated %d · unchanged %d\n", s.Hosts.Seen, s.Hosts.New, s.Hosts.Updated, s.Hosts.Unchanged)
+		fmt.Fprintf(tw, "findings\tseen %d · new %d · updated %d · fixed %d · reopened %d · no longer reported %d\n",
+			f.Seen, f.New, f.Updated, f.Fixed, f.Reopened, f.Missing)
+	}
+	fmt.Fprintf(tw, "quarantined · stale\t%d · %d\n", s.Quarantined, s.Stale)
 	fmt.Fprintf(tw, "API calls\t%d\n", s.APICalls)
 	fmt.Fprintf(tw, "duration\t%s\n", (time.Duration(s.DurationMS) * time.Millisecond).String())
-	fmt.Fprintf(tw, "database\t%s: %d assets, %d software, %d installs, %d open ports, %d quarantined\n",
-		s.Database, s.Totals.Assets, s.Totals.Software, s.Totals.SoftwareInstalls, s.Totals.OpenPorts, s.Totals.Quarantined)
-	if len(s.TopOS) > 0 {
+	ft := s.FindingTotals
+	fmt.Fprintf(tw, "database\t%s: %d assets, %d software, %d installs, %d open ports, %d VMDR hosts, %d findings, %d KnowledgeBase QIDs, %d quarantined\n",
+		s.Database, s.Totals.Assets, s.Totals.Software, s.Totals.SoftwareInstalls, s.Totals.OpenPorts, ft.Hosts, ft.Findings, ft.Vulns, s.Totals.Quarantined)
+	list := func(title string, xs []sqlite.NameCount) {
+		if len(xs) == 0 {
+			return
+		}
 		var parts []string
-		for _, o := range s.TopOS {
+		for _, o := range xs {
 			parts = append(parts, fmt.Sprintf("%s (%d)", o.Name, o.Count))
 		}
-		fmt.Fprintf(tw, "top operating systems\t%s\n", strings.Join(parts, ", "))
+		fmt.Fprintf(tw, "%s\t%s\n", title, strings.Join(parts, ", "))
 	}
-	if len(s.TopSoftware) > 0 {
+	list("top operating systems", s.TopOS)
+	list("top software", s.TopSoftware)
+	if ft.Findings > 0 {
 		var parts []string
-		for _, o := range s.TopSoftware {
-			parts = append(parts, fmt.Sprintf("%s (%d)", o.Name, o.Count))
+		for sev := 5; sev >= 1; sev-- {
+			parts = append(parts, fmt.Sprintf("%d: %d", sev, ft.BySeverity[strconv.Itoa(sev)]))
 		}
-		fmt.Fprintf(tw, "top software\t%s\n", strings.Join(parts, ", "))
+		fmt.Fprintf(tw, "findings by severity\t%s\n", strings.Join(parts, " · "))
+		fmt.Fprintf(tw, "findings by status\tNew %d · Active %d · Re-Opened %d · Fixed %d · Info (no status) %d\n",
+			ft.ByStatus["New"], ft.ByStatus["Active"], ft.ByStatus["Re-Opened"], ft.ByStatus["Fixed"], ft.ByStatus["(none)"])
 	}
+	list("top open QIDs (hosts)", s.TopQIDs)
 	if s.Error != "" {
 		fmt.Fprintf(tw, "error\t%s\n", s.Error)
 	}

@@ -217,21 +217,25 @@ func TestSyncQuarantinesMalformedAssets(t *testing.T) {
 func TestSyncWrongPasswordFailsClearlyAndWritesNothing(t *testing.T) {
 	t.Parallel()
 	s := startSim(t, qualyssim.Config{Assets: 10, Seed: 1})
-	db := filepath.Join(t.TempDir(), "q.db")
-	code, out, stderr := qflow(t, s.env(t, "wrong-password"), "sync", "--gateway-url", s.url, "--db", db)
-	if code == 0 {
-		t.Fatalf("exit 0 with a wrong password; stdout %s", out)
-	}
-	for _, want := range []string{s.url, "401"} {
-		if !strings.Contains(stderr, want) {
-			t.Errorf("error output lacks %q:\n%s", want, stderr)
-		}
-	}
-	if strings.Contains(stderr+out, "wrong-password") {
-		t.Fatal("the password was printed")
-	}
-	if _, err := os.Stat(db); !os.IsNotExist(err) {
-		t.Fatalf("database was created despite failed authentication (stat err %v)", err)
+	for _, src := range []string{"csam", "vmdr", "kb", "all"} {
+		t.Run(src, func(t *testing.T) {
+			db := filepath.Join(t.TempDir(), "q.db")
+			code, out, stderr := qflow(t, s.env(t, "wrong-password"), "sync", "--gateway-url", s.url, "--db", db, "--source", src)
+			if code == 0 {
+				t.Fatalf("exit 0 with a wrong password; stdout %s", out)
+			}
+			for _, want := range []string{s.url, "401"} {
+				if !strings.Contains(stderr, want) {
+					t.Errorf("error output lacks %q:\n%s", want, stderr)
+				}
+			}
+			if strings.Contains(stderr+out, "wrong-password") {
+				t.Fatal("the password was printed")
+			}
+			if _, err := os.Stat(db); !os.IsNotExist(err) {
+				t.Fatalf("database was created despite failed authentication (stat err %v)", err)
+			}
+		})
 	}
 }
 
@@ -287,7 +291,7 @@ func TestDemoRunsEndToEnd(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("demo exit %d\n%s\n%s", code, out, stderr)
 	}
-	for _, want := range []string{"Processed", "API calls", "top operating systems", "top software", "matches"} {
+	for _, want := range []string{"Processed", "API calls", "top operating systems", "top software", "findings by severity", "top open QIDs", "matches"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
 		}

@@ -24,10 +24,11 @@ type progress struct {
 	bar     *mpb.Bar
 	lastLog time.Time
 	last    sync.Progress
+	label   string // what is counted: "assets", "hosts", "QIDs"
 }
 
-func newProgress(g *globals, log *slog.Logger, bar bool) *progress {
-	pr := &progress{log: log, lastLog: time.Now()}
+func newProgress(g *globals, log *slog.Logger, bar bool, label string) *progress {
+	pr := &progress{log: log, lastLog: time.Now(), label: label}
 	if bar && g.env.IsTerminal {
 		pr.p = mpb.New(mpb.WithOutput(g.env.Stderr), mpb.WithWidth(40), mpb.WithRefreshRate(150*time.Millisecond))
 	}
@@ -45,7 +46,7 @@ func (pr *progress) update(p sync.Progress) {
 				total = 0
 			}
 			pr.bar = pr.p.AddBar(total,
-				mpb.PrependDecorators(decor.Name("assets "), decor.CountersNoUnit("%d / %d")),
+				mpb.PrependDecorators(decor.Name(pr.label+" "), decor.CountersNoUnit("%d / %d")),
 				mpb.AppendDecorators(decor.EwmaETA(decor.ET_STYLE_GO, 30), decor.Name(" "), decor.EwmaSpeed(0, "%.0f/s", 30)))
 		}
 		if p.Counts.Seen > pr.bar.Current() {
@@ -59,7 +60,7 @@ func (pr *progress) update(p sync.Progress) {
 	}
 	if time.Since(pr.lastLog) >= 5*time.Second {
 		pr.lastLog = time.Now()
-		pr.log.Info("progress", "seen", p.Counts.Seen, "total", p.Total, "new", p.Counts.New, "updated", p.Counts.Updated,
+		pr.log.Info("progress", "counting", pr.label, "seen", p.Counts.Seen, "total", p.Total, "new", p.Counts.New, "updated", p.Counts.Updated,
 			"unchanged", p.Counts.Unchanged, "quarantined", p.Counts.Quarantined)
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/qflow/qflow/internal/model"
@@ -40,33 +42,72 @@ type syncParams struct {
 }
 
 // Summary is the machine-readable result of a sync (`qflow sync --json`).
+// With several sources (--source all) the counts are per kind of record:
+// assets from CSAM, hosts and findings from VMDR, vulns from the
+// KnowledgeBase; Runs lists each source's run.
 type Summary struct {
-	RunID            int64              `json:"run_id"`
-	State            string             `json:"state"`
-	Source           string             `json:"source"`
-	Subscription     string             `json:"subscription"`
-	Mode             string             `json:"mode"`
-	Resumed          bool               `json:"resumed"`
-	Assets           AssetCounts        `json:"assets"`
-	SoftwareInstalls int64              `json:"software_installs"`
-	Quarantined      int64              `json:"quarantined"`
-	Stale            int64              `json:"stale"`
-	APICalls         int64              `json:"api_calls"`
-	DurationMS       int64              `json:"duration_ms"`
-	Map              string             `json:"map"`
-	Database         string             `json:"database"`
-	Totals           sqlite.Totals      `json:"totals"`
-	TopOS            []sqlite.NameCount `json:"top_operating_systems,omitempty"`
-	TopSoftware      []sqlite.NameCount `json:"top_software,omitempty"`
-	Error            string             `json:"error,omitempty"`
+	RunID            int64                `json:"run_id"`
+	State            string               `json:"state"`
+	Source           string               `json:"source"`
+	Subscription     string               `json:"subscription"`
+	Mode             string               `json:"mode"`
+	Resumed          bool                 `json:"resumed"`
+	Assets           AssetCounts          `json:"assets"`
+	SoftwareInstalls int64                `json:"software_installs"`
+	Hosts            AssetCounts          `json:"hosts"`
+	Findings         sync.FindingCounts   `json:"findings"`
+	Vulns            AssetCounts          `json:"vulns"`
+	Quarantined      int64                `json:"quarantined"`
+	Stale            int64                `json:"stale"`
+	APICalls         int64                `json:"api_calls"`
+	DurationMS       int64                `json:"duration_ms"`
+	Map              string               `json:"map"`
+	Database         string               `json:"database"`
+	Totals           sqlite.Totals        `json:"totals"`
+	FindingTotals    sqlite.FindingTotals `json:"finding_totals"`
+	TopOS            []sqlite.NameCount   `json:"top_operating_systems,omitempty"`
+	TopSoftware      []sqlite.NameCount   `json:"top_software,omitempty"`
+	TopQIDs          []sqlite.NameCount   `json:"top_qids,omitempty"`
+	Runs             []RunSummary         `json:"runs"`
+	Error            string               `json:"error,omitempty"`
 }
 
-// AssetCounts are the asset counts of a run.
+// RunSummary is one source's run within a sync.
+type RunSummary struct {
+	RunID       int64       `json:"run_id"`
+	Source      string      `json:"source"`
+	State       string      `json:"state"`
+	Mode        string      `json:"mode"`
+	Resumed     bool        `json:"resumed"`
+	Records     AssetCounts `json:"records"`
+	Quarantined int64       `json:"quarantined"`
+	Stale       int64       `json:"stale"`
+	APICalls    int64       `json:"api_calls"`
+	DurationMS  int64       `json:"duration_ms"`
+	Map         string      `json:"map"`
+	Error       string      `json:"error,omitempty"`
+}
+
+// AssetCounts are the record counts of a run.
 type AssetCounts struct {
 	Seen      int64 `json:"seen"`
 	New       int64 `json:"new"`
 	Updated   int64 `json:"updated"`
 	Unchanged int64 `json:"unchanged"`
+}
+
+// sourceNames lists the sources a --source value names, in the order they
+// run: the KnowledgeBase before VMDR so that findings join fresh entries.
+func sourceNames(s string) ([]string, error) {
+	switch s {
+	case "", "csam":
+		return []string{"csam"}, nil
+	case "vmdr", "kb":
+		return []string{s}, nil
+	case "all":
+		return []string{"csam", "kb", "vmdr"}, nil
+	}
+	return nil, fmt.Errorf("--source %q: want csam, vmdr, kb or all", s)
 }
 
 func httpClient(p syncParams) (*http.Client, error) {
@@ -93,51 +134,74 @@ func httpClient(p syncParams) (*http.Client, error) {
 	return &http.Client{Transport: tr}, nil
 }
 
-func loadMap(p syncParams, cat *model.Catalog) (*transform.Compiled, error) {
+func loadMap(p syncParams, src model.Source, cat *model.Catalog) (*transform.Compiled, error) {
 	if p.MapFile != "" {
 		data, err := os.ReadFile(p.MapFile)
 		if err != nil {
 			return nil, fmt.Errorf("--map: %w", err)
 		}
-		return transform.Load(data, p.MapFile, cat)
+		tm, err := transform.Load(data, p.MapFile, cat)
+		if err != nil {
+			return nil, err
+		}
+		if tm.Map().Source != src {
+			return nil, fmt.Errorf("--map %s: the map reads %s records, but the source is %s", p.MapFile, tm.Map().Source, src)
+		}
+		return tm, nil
 	}
-	data, err := transform.Default(model.SourceCSAM)
+	data, err := transform.Default(src)
 	if err != nil {
 		return nil, err
 	}
-	return transform.Load(data, "csam-default", cat)
+	return transform.Load(data, strings.ToLower(string(src))+"-default", cat)
 }
 
-// runSync performs one sync and returns its summary. err is non-nil when the
-// run could not start or failed; the summary is filled as far as it got.
+// runSync performs one sync of each source p.Source names and returns the
+// summary. err is non-nil when a run could not start or failed; the summary
+// is filled as far as it got.
 func runSync(ctx context.Context, g *globals, log *slog.Logger, p syncParams) (*Summary, error) {
 	start := time.Now()
-	if p.Source == "" {
-		p.Source = "csam"
+	names, err := sourceNames(p.Source)
+	if err != nil {
+		return nil, err
 	}
-	if p.Source != "csam" {
-		return nil, fmt.Errorf("--source %q: only csam is supported by this version", p.Source)
+	needGateway := slices.Contains(names, "csam")
+	needAPI := slices.Contains(names, "vmdr") || slices.Contains(names, "kb")
+	if p.APIURL == "" {
+		p.APIURL = p.GatewayURL
 	}
-	if p.GatewayURL == "" {
-		return nil, errors.New("--gateway-url is required (e.g. https://gateway.qg1.apps.qualys.com)")
+	if needGateway && p.GatewayURL == "" {
+		return nil, errors.New("--gateway-url is required for CSAM (e.g. https://gateway.qg1.apps.qualys.com)")
+	}
+	if needAPI && p.APIURL == "" {
+		return nil, errors.New("--api-url is required for VMDR and the KnowledgeBase (e.g. https://qualysapi.qg1.apps.qualys.com)")
 	}
 	if p.Username == "" || p.Password.IsZero() {
 		return nil, errors.New("credentials missing: set QUALYS_USERNAME and QUALYS_PASSWORD in the environment")
 	}
-	if p.PageSize > 300 {
+	if p.Source == "csam" && p.PageSize > 300 {
 		return nil, fmt.Errorf("--page-size %d: CSAM pages hold at most 300 assets", p.PageSize)
 	}
+	if p.MapFile != "" && len(names) > 1 {
+		return nil, errors.New("--map applies to one source: use it with --source csam, vmdr or kb")
+	}
 	cat := model.NewCatalog()
-	tm, err := loadMap(p, cat)
-	if err != nil {
-		return nil, err
+	maps := map[string]*transform.Compiled{}
+	for _, n := range names {
+		if maps[n], err = loadMap(p, recordSource(n), cat); err != nil {
+			return nil, err
+		}
 	}
 	hc, err := httpClient(p)
 	if err != nil {
 		return nil, err
 	}
+	gw := p.GatewayURL
+	if !needGateway {
+		gw = ""
+	}
 	client, err := qualys.NewClient(qualys.Options{
-		GatewayURL: p.GatewayURL, APIURL: p.APIURL, Username: p.Username, Password: p.Password,
+		GatewayURL: gw, APIURL: p.APIURL, Username: p.Username, Password: p.Password,
 		HTTPClient: hc, Logger: log, MaxRetries: p.MaxRetries, PageTimeout: p.PageTimeout, Concurrency: p.Parallel,
 		UserAgent: "qflow",
 	})
@@ -146,8 +210,15 @@ func runSync(ctx context.Context, g *globals, log *slog.Logger, p syncParams) (*
 	}
 	// Check the credentials before touching the database: a wrong password
 	// writes nothing.
-	if err := client.Authenticate(ctx); err != nil {
-		return nil, err
+	if needGateway {
+		if err := client.Authenticate(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if needAPI {
+		if _, err := client.VMDR.ServerTime(ctx); err != nil {
+			return nil, fmt.Errorf("check the API server and credentials: %w", err)
+		}
 	}
 	st, err := sqlite.Open(ctx, p.DB, log)
 	if err != nil {
@@ -155,29 +226,65 @@ func runSync(ctx context.Context, g *globals, log *slog.Logger, p syncParams) (*
 	}
 	defer st.Close()
 
-	src := source.NewCSAM(client, source.CSAMOptions{PageSize: p.PageSize, Parallel: p.Parallel})
-	prog := newProgress(g, log, p.Progress)
-	eng, err := sync.New(sync.Options{
-		Source: src, Store: st, Transformer: tm, MapName: tm.Map().Name, MapHash: tm.Hash(),
-		Subscription: p.Subscription, Mode: p.Mode, Logger: log, Progress: prog.update,
-	})
-	if err != nil {
-		return nil, err
+	sum := &Summary{Source: p.Source, Subscription: p.Subscription, Database: st.Path(), State: sync.StateProcessed, Runs: []RunSummary{}}
+	var runErrs []error
+	for _, n := range names {
+		var src sync.Source
+		label := "assets"
+		// Records per transaction: a VMDR host carries some 30 findings,
+		// so fewer hosts per batch keep the memory in flight about equal.
+		batch := 100
+		switch n {
+		case "csam":
+			ps := p.PageSize
+			if ps > 300 {
+				ps = 300
+			}
+			src = source.NewCSAM(client, source.CSAMOptions{PageSize: ps, Parallel: p.Parallel})
+		case "kb":
+			src, label = source.NewKB(client), "QIDs"
+		case "vmdr":
+			src, label, batch = source.NewVMDR(client, source.VMDROptions{PageSize: p.PageSize, Parallel: p.Parallel, KB: st, Logger: log}), "hosts", 25
+		}
+		tm := maps[n]
+		runStart := time.Now()
+		prog := newProgress(g, log, p.Progress, label)
+		eng, err := sync.New(sync.Options{
+			Source: src, Store: st, Transformer: tm, MapName: tm.Map().Name, MapHash: tm.Hash(),
+			Subscription: p.Subscription, Mode: p.Mode, Logger: log, Progress: prog.update, BatchSize: batch,
+		})
+		if err != nil {
+			return nil, err
+		}
+		run, runErr := eng.Run(ctx)
+		prog.done()
+		if run == nil {
+			runErrs = append(runErrs, fmt.Errorf("%s: %w", n, runErr))
+			sum.State = sync.StateFailed
+			if ctx.Err() != nil {
+				break
+			}
+			continue
+		}
+		if runErr != nil {
+			runErrs = append(runErrs, fmt.Errorf("%s: %w", n, runErr))
+		}
+		sum.add(run, time.Since(runStart))
+		if ctx.Err() != nil {
+			break
+		}
 	}
-	run, runErr := eng.Run(ctx)
-	prog.done()
-	if run == nil {
-		return nil, runErr
+	runErr := errors.Join(runErrs...)
+	if runErr != nil {
+		sum.Error = runErr.Error()
 	}
-	sum := &Summary{
-		RunID: run.ID, State: run.State, Source: run.Source, Subscription: run.Subscription, Mode: string(run.Mode), Resumed: run.Resumed,
-		Assets:           AssetCounts{Seen: run.Counts.Seen, New: run.Counts.New, Updated: run.Counts.Updated, Unchanged: run.Counts.Unchanged},
-		SoftwareInstalls: run.Counts.SoftwareInstalls, Quarantined: run.Counts.Quarantined, Stale: run.Counts.Stale,
-		APICalls: run.APICalls, DurationMS: time.Since(start).Milliseconds(), Map: run.MapName, Database: st.Path(), Error: run.Error,
-	}
+	sum.DurationMS = time.Since(start).Milliseconds()
 	// The summary reads the database even after a cancelled run.
 	qctx := context.WithoutCancel(ctx)
 	if sum.Totals, err = st.Totals(qctx); err != nil {
+		return sum, errors.Join(runErr, err)
+	}
+	if sum.FindingTotals, err = st.FindingTotals(qctx); err != nil {
 		return sum, errors.Join(runErr, err)
 	}
 	if sum.TopOS, err = st.TopOperatingSystems(qctx, 5); err != nil {
@@ -186,5 +293,51 @@ func runSync(ctx context.Context, g *globals, log *slog.Logger, p syncParams) (*
 	if sum.TopSoftware, err = st.TopSoftware(qctx, 5); err != nil {
 		return sum, errors.Join(runErr, err)
 	}
+	if sum.TopQIDs, err = st.TopQIDs(qctx, 5); err != nil {
+		return sum, errors.Join(runErr, err)
+	}
 	return sum, runErr
+}
+
+// recordSource is the kind of record a sync source produces (the transform
+// map's source).
+func recordSource(name string) model.Source {
+	switch name {
+	case "vmdr":
+		return model.SourceVMDR
+	case "kb":
+		return model.SourceKB
+	}
+	return model.SourceCSAM
+}
+
+// add folds one source's run into the summary.
+func (s *Summary) add(run *sync.Run, d time.Duration) {
+	c := run.Counts
+	rc := AssetCounts{Seen: c.Seen, New: c.New, Updated: c.Updated, Unchanged: c.Unchanged}
+	s.RunID, s.Mode = run.ID, string(run.Mode)
+	s.Resumed = s.Resumed || run.Resumed
+	if run.State != sync.StateProcessed {
+		s.State = run.State
+	}
+	switch run.Source {
+	case "csam":
+		s.Assets = rc
+		s.SoftwareInstalls = c.SoftwareInstalls
+	case "vmdr":
+		s.Hosts = rc
+		s.Findings = c.Findings
+	case "kb":
+		s.Vulns = rc
+	}
+	s.Quarantined += c.Quarantined
+	s.Stale += c.Stale
+	s.APICalls += run.APICalls
+	if s.Map == "" {
+		s.Map = run.MapName
+	} else {
+		s.Map += "," + run.MapName
+	}
+	s.Runs = append(s.Runs, RunSummary{RunID: run.ID, Source: run.Source, State: run.State, Mode: string(run.Mode), Resumed: run.Resumed,
+		Records: rc, Quarantined: c.Quarantined, Stale: c.Stale, APICalls: run.APICalls, DurationMS: d.Milliseconds(), Map: run.MapName, Error: run.Error})
 }

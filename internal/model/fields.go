@@ -60,8 +60,10 @@ func EntityOf(target string) Entity {
 }
 
 // NewCatalog returns the catalog of target fields: every attribute of the
-// CSAM and VMDR vendor mapping tables, plus the identity attributes qflow's
-// identification rules use.
+// CSAM and VMDR vendor mapping tables, the VMDR detection (finding) and
+// KnowledgeBase (vuln) attributes, plus the identity attributes qflow's
+// identification rules use. Where the VMDR table names a target, a finding
+// field's Label is that name ("findingName").
 func NewCatalog() *Catalog {
 	c := &Catalog{byTarget: map[string]Field{}}
 	add := func(e Entity, rows ...[3]string) {
@@ -73,7 +75,6 @@ func NewCatalog() *Catalog {
 	}
 	s, i, fl, b, d, ip, mac, l := string(TypeString), string(TypeInteger), string(TypeFloat), string(TypeBoolean),
 		string(TypeDatetime), string(TypeIP), string(TypeMAC), string(TypeList)
-	_ = fl
 	add(EntityHost,
 		// identity
 		[3]string{"asset_id", i, "Asset Id"},
@@ -139,6 +140,113 @@ func NewCatalog() *Catalog {
 		[3]string{"mac_addresses", l, "MAC Addresses"},
 		[3]string{"ip_addresses", l, "IP Addresses"},
 		[3]string{"tag_names", l, "Tags"},
+		// VMDR host facts
+		[3]string{"last_vm_scanned", d, "Last VM Scanned"},
+		[3]string{"last_vm_auth_scanned", d, "Last VM Authenticated Scan"},
+		[3]string{"network_id", s, "Network Id"},
+		[3]string{"cloud_service", s, "Cloud Service"},
+		[3]string{"qg_host_id", s, "Qualys Host Id"},
+	)
+	// A VMDR detection (one per VULNERABILITIES[] element) with the
+	// KnowledgeBase values joined to it.
+	add(EntityFinding,
+		[3]string{"unique_vuln_id", i, "externalFindingId"},
+		[3]string{"qid", i, "sourceVulnerabilityId"},
+		[3]string{"type", s, "findingSubType"},
+		[3]string{"severity", i, "findingSeverity"},
+		[3]string{"port", i, "findingPort"},
+		[3]string{"protocol", s, "findingProtocol"},
+		[3]string{"fqdn", s, "Finding FQDN"},
+		[3]string{"ssl", b, "Finding SSL"},
+		[3]string{"instance", s, "Finding Instance"},
+		[3]string{"results", s, "Finding Results"},
+		[3]string{"status", s, "findingStatus"},
+		[3]string{"first_found", d, "findingFirstFoundOn"},
+		[3]string{"last_found", d, "findingLastFoundOn"},
+		[3]string{"qds", i, "detectionScore"},
+		[3]string{"qds_severity", s, "Detection Score Severity"},
+		[3]string{"qds_factor_names", l, "Detection Score Factor Names"},
+		[3]string{"qds_factor_values", l, "Detection Score Factor Values"},
+		[3]string{"times_found", i, "Times Found"},
+		[3]string{"last_test", d, "Last Tested"},
+		[3]string{"last_update", d, "Last Updated"},
+		[3]string{"last_fixed", d, "Last Fixed"},
+		[3]string{"first_reopened", d, "findingReopenedOn"},
+		[3]string{"last_reopened", d, "Last Reopened"},
+		[3]string{"times_reopened", i, "Times Reopened"},
+		[3]string{"service", s, "Finding Service"},
+		[3]string{"is_ignored", b, "ignoreFinding"},
+		[3]string{"is_disabled", b, "Finding Is Disabled"},
+		[3]string{"affect_running_kernel", b, "Affects Running Kernel"},
+		[3]string{"affect_running_service", b, "Affects Running Service"},
+		[3]string{"affect_exploitable_config", b, "Affects Exploitable Configuration"},
+		[3]string{"last_processed", d, "Last Processed"},
+		[3]string{"asset_cve", s, "Asset CVE"},
+		// joined from the KnowledgeBase
+		[3]string{"name", s, "findingName"},
+		[3]string{"description", s, "findingDescription"},
+		[3]string{"impact", s, "impact"},
+		[3]string{"recommendation", s, "recommendation"},
+		[3]string{"cvss2_base", fl, "cvssV2Base"},
+		[3]string{"cvss2_temporal", fl, "cvss2Temporal"},
+		[3]string{"cvss3_base", fl, "cvss3Base"},
+		[3]string{"cvss3_temporal", fl, "cvss3Temporal"},
+		[3]string{"vector", s, "vector"},
+		[3]string{"patch_available", b, "isPatchAvailable"},
+		[3]string{"cve_ids", l, "cveId"},
+		[3]string{"exploited_by_list", l, "exploitedByList"},
+		[3]string{"malware_list", l, "Malware List"},
+		[3]string{"threat_intel", l, "Threat Intelligence"},
+		[3]string{"vuln_type", s, "Vulnerability Type"},
+		[3]string{"category", s, "Vulnerability Category"},
+		[3]string{"published", d, "Vulnerability Published"},
+		// the VMDR table labels the MITRE rows "id" and "name"
+		[3]string{"mitre_tactic_ids", l, "id"},
+		[3]string{"mitre_tactic_names", l, "name"},
+		[3]string{"mitre_technique_ids", l, "id"},
+		[3]string{"mitre_technique_names", l, "name"},
+	)
+	// A KnowledgeBase vulnerability (the record of source KB).
+	add(EntityVuln,
+		[3]string{"qid", i, "QID"},
+		[3]string{"vuln_type", s, "Vulnerability Type"},
+		[3]string{"severity", i, "Severity Level"},
+		[3]string{"title", s, "Title"},
+		[3]string{"category", s, "Category"},
+		[3]string{"published", d, "Published"},
+		[3]string{"last_modified", d, "Last Service Modification"},
+		[3]string{"patchable", b, "Patchable"},
+		[3]string{"diagnosis", s, "Diagnosis"},
+		[3]string{"consequence", s, "Consequence"},
+		[3]string{"solution", s, "Solution"},
+		[3]string{"cve_ids", l, "CVE Ids"},
+		[3]string{"bugtraq_ids", l, "Bugtraq Ids"},
+		[3]string{"vendor_references", l, "Vendor References"},
+		[3]string{"software_products", l, "Software Products"},
+		[3]string{"software_vendors", l, "Software Vendors"},
+		[3]string{"cvss2_base", fl, "CVSS v2 Base"},
+		[3]string{"cvss2_temporal", fl, "CVSS v2 Temporal"},
+		[3]string{"cvss2_vector", s, "CVSS v2 Vector"},
+		[3]string{"cvss3_base", fl, "CVSS v3 Base"},
+		[3]string{"cvss3_temporal", fl, "CVSS v3 Temporal"},
+		[3]string{"cvss3_vector", s, "CVSS v3 Vector"},
+		[3]string{"cvss3_version", s, "CVSS v3 Version"},
+		[3]string{"exploit_sources", l, "Exploit Sources"},
+		[3]string{"exploit_refs", l, "Exploit References"},
+		[3]string{"malware_sources", l, "Malware Sources"},
+		[3]string{"malware_ids", l, "Malware Ids"},
+		[3]string{"threat_intel", l, "Threat Intelligence"},
+		[3]string{"threat_intel_ids", l, "Threat Intelligence Ids"},
+		[3]string{"mitre_tactic_ids", l, "MITRE Tactic Ids"},
+		[3]string{"mitre_tactic_names", l, "MITRE Tactic Names"},
+		[3]string{"mitre_technique_ids", l, "MITRE Technique Ids"},
+		[3]string{"mitre_technique_names", l, "MITRE Technique Names"},
+		[3]string{"pci_flag", b, "PCI Flag"},
+		[3]string{"compliance_types", l, "Compliance Types"},
+		[3]string{"remote", b, "Remote Discovery"},
+		[3]string{"auth_types", l, "Authentication Types"},
+		[3]string{"supported_modules", s, "Supported Modules"},
+		[3]string{"is_disabled", b, "Is Disabled"},
 	)
 	add(EntitySoftware,
 		[3]string{"name", s, "Software Name"},

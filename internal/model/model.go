@@ -8,19 +8,37 @@ import "time"
 // Source names a Qualys data source.
 type Source string
 
-// The sources qflow reads.
+// The sources qflow reads: CSAM host assets, VMDR hosts with their
+// detections, and KnowledgeBase vulnerabilities (QIDs).
 const (
 	SourceCSAM Source = "CSAM"
 	SourceVMDR Source = "VMDR"
+	SourceKB   Source = "KB"
 )
+
+// RecordEntity returns the entity of a source's record itself, the entity
+// whose values Record.Host holds: host for CSAM and VMDR, vuln for KB. It
+// returns "" for an unknown source.
+func (s Source) RecordEntity() Entity {
+	switch s {
+	case SourceCSAM, SourceVMDR:
+		return EntityHost
+	case SourceKB:
+		return EntityVuln
+	}
+	return ""
+}
 
 // Entity names a kind of normalized row a transform map writes into.
 type Entity string
 
-// The entities of the normalized model. Host is the record itself; the others
-// are lists hanging off it (one row per list element).
+// The entities of the normalized model. Host and vuln are records
+// themselves (see Source.RecordEntity); the others are lists hanging off a
+// record (one row per list element).
 const (
-	EntityHost              Entity = "host"
+	EntityHost              Entity = "host"               // a CSAM asset, a VMDR host
+	EntityVuln              Entity = "vuln"               // a KnowledgeBase vulnerability (QID)
+	EntityFinding           Entity = "finding"            // a VMDR detection: one per VULNERABILITIES[] element
 	EntitySoftware          Entity = "software"           // the catalog ("Package")
 	EntityInstalledSoftware Entity = "installed_software" // asset × software ("Installed Package")
 	EntityOpenPort          Entity = "open_port"
@@ -60,13 +78,15 @@ func (v Values) Time(field string) (time.Time, bool) {
 // entities at once (keyed by entity).
 type Item map[Entity]Values
 
-// Record is one source record (a CSAM asset, a VMDR host) after its transform
-// map: host-level values plus the rows of each list, grouped by the source
-// list they came from.
+// Record is one source record (a CSAM asset, a VMDR host, a KnowledgeBase
+// vuln) after its transform map: the record's own values plus the rows of
+// each list, grouped by the source list they came from.
 type Record struct {
 	Source    Source
-	NativeKey string // the source's own key: CSAM assetId, VMDR host ID
-	Host      Values
+	NativeKey string // the source's own key: CSAM assetId, VMDR host ID, KB QID
+	// Host holds the record's own values: the host for CSAM/VMDR, the vuln
+	// for KB (fields of entity Source.RecordEntity()).
+	Host Values
 	// Lists holds the elements of each source list, by list path
 	// (e.g. "softwareListData.software"). Each element maps entity → values.
 	Lists map[string][]Item

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -48,7 +49,8 @@ type Options struct {
 	// negative: none).
 	MaxRetries int
 	// PageTimeout bounds one request, headers and body, separately from the
-	// caller's context (default 5m).
+	// caller's context (default 5m). For API-server pages it covers the
+	// download to the spool file (SpoolDir), not the caller's loop body.
 	PageTimeout time.Duration
 	// Concurrency is the maximum number of calls in flight across the client
 	// (default 2). It is lowered automatically when a response reports a
@@ -57,6 +59,15 @@ type Options struct {
 	Concurrency int
 	// UserAgent is sent with every request (default "qflow").
 	UserAgent string
+	// SpoolDir is the directory of the temporary files API-server pages
+	// (VMDR host list, host list detection, KnowledgeBase) are written to,
+	// gzip-compressed, while they download ("": os.TempDir()). A page is
+	// decoded from its file once the connection and the concurrency slot
+	// are released, so a slow loop body holds neither, and the file is
+	// removed as soon as the page is decoded, on error, or when the caller
+	// stops iterating. Files are named qflow-qualys-*.xml.gz; allow for one
+	// compressed page per walk in progress.
+	SpoolDir string
 }
 
 // Client talks to one Qualys subscription. It is safe for concurrent use.
@@ -64,6 +75,10 @@ type Options struct {
 type Client struct {
 	// CSAM is the CyberSecurity Asset Management (Global AssetView) API.
 	CSAM *CSAMService
+	// VMDR is the API server's host list and host list detection APIs.
+	VMDR *VMDRService
+	// KB is the API server's KnowledgeBase API.
+	KB *KBService
 
 	common service // reused for every service: adding one allocates nothing
 
@@ -80,6 +95,16 @@ type Client struct {
 	tokens      *tokenSource
 
 	gate *gate
+
+	// The API server (VMDR, KnowledgeBase) has limits of its own: a
+	// gateway 409 never stalls it, and the other way round.
+	apiSem  *limiter
+	apiGate *gate
+	kbLock  *limiter // KnowledgeBase calls run one at a time
+
+	spoolDir  string    // API-server pages are spooled here; "": os.TempDir()
+	spoolGzip bool      // compress the spool files
+	spoolPool sync.Pool // *spoolBufs
 
 	calls, retries, throttled atomic.Int64
 	statsMu                   sync.Mutex
@@ -132,6 +157,8 @@ func NewClient(opts Options) (*Client, error) {
 		defaultTTL:   4 * time.Hour,
 		authTimeout:  time.Minute,
 		errBodyLimit: maxErrorBody,
+		spoolDir:     opts.SpoolDir,
+		spoolGzip:    true,
 	}
 	var err error
 	if opts.GatewayURL != "" {
@@ -142,6 +169,11 @@ func NewClient(opts Options) (*Client, error) {
 	if opts.APIURL != "" {
 		if c.api, err = parseBaseURL("API URL", opts.APIURL); err != nil {
 			return nil, err
+		}
+	}
+	if c.spoolDir != "" {
+		if fi, err := os.Stat(c.spoolDir); err != nil || !fi.IsDir() {
+			return nil, fmt.Errorf("qualys: spool directory %q: not a directory: create it or leave it empty for %s", c.spoolDir, os.TempDir())
 		}
 	}
 	if strings.TrimSpace(opts.Username) == "" || opts.Password.IsZero() {
@@ -168,12 +200,17 @@ func NewClient(opts Options) (*Client, error) {
 	}
 	c.sem = newLimiter(conc)
 	c.gate = newGate()
+	c.apiSem = newLimiter(conc)
+	c.apiGate = newGate()
+	c.kbLock = newLimiter(1)
 	if c.hc == nil {
 		c.hc = defaultHTTPClient(conc)
 	}
 	c.tokens = &tokenSource{c: c}
 	c.common.client = c
 	c.CSAM = (*CSAMService)(&c.common)
+	c.VMDR = (*VMDRService)(&c.common)
+	c.KB = (*KBService)(&c.common)
 	return c, nil
 }
 
@@ -229,23 +266,31 @@ func (c *Client) Stats() Stats {
 	return Stats{Calls: c.calls.Load(), Retries: c.retries.Load(), Throttled: c.throttled.Load(), ByEndpoint: by}
 }
 
-// Rate returns the rate and concurrency state of the last response that
-// carried the headers (Seen is false before any).
+// Rate returns the rate and concurrency state of the last gateway (CSAM)
+// response that carried the headers (Seen is false before any).
 func (c *Client) Rate() Rate { return c.gate.current() }
 
-// Concurrency returns the current bound on calls in flight: Options.Concurrency,
-// or the subscription's concurrency limit if a response reported a lower one.
+// Concurrency returns the current bound on gateway calls in flight:
+// Options.Concurrency, or the subscription's concurrency limit if a response
+// reported a lower one.
 func (c *Client) Concurrency() int { return c.sem.size() }
 
-func (c *Client) observeRate(t ticket, h http.Header) {
+// VMDRRate is Rate for the API server (VMDR and KnowledgeBase), whose limits
+// are kept apart from the gateway's.
+func (c *Client) VMDRRate() Rate { return c.apiGate.current() }
+
+// VMDRConcurrency is Concurrency for the API server.
+func (c *Client) VMDRConcurrency() int { return c.apiSem.size() }
+
+func (c *Client) observeRate(sem *limiter, g *gate, t ticket, h http.Header) {
 	r, hasRemaining := parseRateRemaining(h, c.now())
 	if !r.Seen {
 		return
 	}
-	c.gate.observe(t, r, hasRemaining)
-	if r.ConcurrencyLimit > 0 && r.ConcurrencyLimit < c.sem.size() {
+	g.observe(t, r, hasRemaining)
+	if r.ConcurrencyLimit > 0 && r.ConcurrencyLimit < sem.size() {
 		c.log.Info("qualys: lowering concurrency to the subscription's limit", slog.Int("limit", r.ConcurrencyLimit))
-		c.sem.lower(r.ConcurrencyLimit)
+		sem.lower(r.ConcurrencyLimit)
 	}
 }
 
@@ -262,6 +307,7 @@ type authKind int
 const (
 	authNone   authKind = iota // the token request itself
 	authBearer                 // gateway: Authorization: Bearer <JWT>
+	authBasic                  // API server: basic auth and X-Requested-With
 )
 
 // request describes one API call; do turns it into HTTP requests, one per
@@ -305,6 +351,10 @@ func (c *Client) newJSONRequest(method, path string, query url.Values, body []by
 func (c *Client) attempt(ctx context.Context, r *request, handle func(*http.Response) error) (token string, err error) {
 	op := r.op()
 	var gt *ticket // the rate gate's ticket of a limited call
+	sem, gate := c.sem, c.gate
+	if r.auth == authBasic {
+		sem, gate = c.apiSem, c.apiGate
+	}
 	if r.auth == authBearer {
 		if token, err = c.tokens.token(ctx); err != nil {
 			// The token request has retried on its own already.
@@ -312,11 +362,11 @@ func (c *Client) attempt(ctx context.Context, r *request, handle func(*http.Resp
 		}
 	}
 	if r.limited {
-		if err := c.sem.acquire(ctx); err != nil {
+		if err := sem.acquire(ctx); err != nil {
 			return token, fmt.Errorf("qualys: %s: %w", op, err)
 		}
-		defer c.sem.release()
-		t, err := c.gate.enter(ctx, c.now, func(d time.Duration, rate Rate) error { return c.waitForRate(ctx, op, d, rate) })
+		defer sem.release()
+		t, err := gate.enter(ctx, c.now, func(d time.Duration, rate Rate) error { return c.waitForRate(ctx, op, d, rate) })
 		if err != nil {
 			var rl *RateLimitError
 			if errors.As(err, &rl) {
@@ -324,7 +374,7 @@ func (c *Client) attempt(ctx context.Context, r *request, handle func(*http.Resp
 			}
 			return token, fmt.Errorf("qualys: %s: %w", op, err)
 		}
-		defer c.gate.leave(t)
+		defer gate.leave(t)
 		gt = &t
 	}
 	timeout := c.pageTimeout
@@ -344,8 +394,13 @@ func (c *Client) attempt(ctx context.Context, r *request, handle func(*http.Resp
 	if r.contentType != "" {
 		req.Header.Set("Content-Type", r.contentType)
 	}
-	if r.auth == authBearer {
+	switch r.auth {
+	case authBearer:
 		req.Header.Set("Authorization", "Bearer "+token)
+	case authBasic:
+		req.SetBasicAuth(c.username, c.password.Reveal())
+		req.Header.Set("X-Requested-With", DefaultUserAgent)
+		req.Header.Set("Accept", "application/xml")
 	}
 
 	start := time.Now()
@@ -357,6 +412,9 @@ func (c *Client) attempt(ctx context.Context, r *request, handle func(*http.Resp
 		}
 		if len(r.query) > 0 {
 			attrs = append(attrs, slog.String("query", r.query.Encode()))
+		}
+		if r.auth == authBasic && len(r.body) > 0 {
+			attrs = append(attrs, slog.String("form", string(r.body))) // parameters only: the credentials travel in a header
 		}
 		if err != nil {
 			attrs = append(attrs, slog.String("error", err.Error()))
@@ -371,7 +429,7 @@ func (c *Client) attempt(ctx context.Context, r *request, handle func(*http.Resp
 	}
 	status = resp.StatusCode
 	if gt != nil {
-		c.observeRate(*gt, resp.Header)
+		c.observeRate(sem, gate, *gt, resp.Header)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		defer resp.Body.Close()
@@ -416,6 +474,9 @@ func (c *Client) checkResponse(ctx, pctx context.Context, r *request, u *url.URL
 	body, err := io.ReadAll(io.LimitReader(resp.Body, c.errBodyLimit))
 	if err != nil && ctx.Err() != nil {
 		return c.failure(ctx, pctx, op, timeout, err)
+	}
+	if r.auth == authBasic {
+		return c.apiServerError(op, u, resp.StatusCode, resp.Header, body)
 	}
 	code, msg := parseErrorBody(body)
 	msg = c.scrub(msg)

@@ -15,8 +15,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -705,56 +703,9 @@ func quantile(cdf []cdfPoint, t int64) int64 {
 // Qualys API: POST /rest/2.0/search/am/asset
 func (s *CSAMService) AssetsParallel(ctx context.Context, q AssetQuery, ranges []Range, parallel int) iter.Seq2[RangedAsset, error] {
 	return func(yield func(RangedAsset, error) bool) {
-		if len(ranges) == 0 {
-			return
-		}
-		parallel = min(max(parallel, 1), len(ranges))
-		ctx, cancel := context.WithCancel(ctx)
-		defer cancel()
-		type item struct {
-			a   RangedAsset
-			err error
-		}
-		out := make(chan item)
-		var (
-			next atomic.Int64
-			wg   sync.WaitGroup
-		)
-		for range parallel {
-			wg.Go(func() {
-				for {
-					i := int(next.Add(1) - 1)
-					if i >= len(ranges) {
-						return
-					}
-					for a, err := range s.Assets(ctx, q, ranges[i]) {
-						select {
-						case out <- item{RangedAsset{Range: i, Asset: a}, err}:
-						case <-ctx.Done():
-							return
-						}
-						if err != nil {
-							return
-						}
-					}
-				}
-			})
-		}
-		go func() {
-			wg.Wait()
-			close(out)
-		}()
-		defer func() {
-			cancel()
-			for range out { // wait for every cursor to stop
-			}
-		}()
-		for it := range out {
-			if it.err != nil {
-				yield(RangedAsset{Range: it.a.Range}, it.err)
-				return
-			}
-			if !yield(it.a, nil) {
+		walk := func(ctx context.Context, i int) iter.Seq2[Asset, error] { return s.Assets(ctx, q, ranges[i]) }
+		for r, err := range fanIn(ctx, len(ranges), parallel, walk, never) {
+			if !yield(RangedAsset{Range: r.idx, Asset: r.v}, err) {
 				return
 			}
 		}

@@ -1,10 +1,12 @@
 // Package qualys is a client for the Qualys APIs: the gateway's CSAM
-// (CyberSecurity Asset Management) JSON API today, the API server's VMDR and
-// KnowledgeBase XML APIs next. It returns wire types faithful to the payload
-// (an asset is its raw JSON object); turning them into qflow's model is the
-// transform package's job.
+// (CyberSecurity Asset Management) JSON API and the API server's VMDR (host
+// list, host list detection) and KnowledgeBase XML APIs. It returns wire
+// types faithful to the payload (an asset is its raw JSON object, a VMDR
+// host a Host whose JSON encoding mirrors the XML); turning them into
+// qflow's model is the transform package's job.
 //
-// One Client holds one service per product area (Client.CSAM). Every call
+// One Client holds one service per product area (Client.CSAM, Client.VMDR,
+// Client.KB). Every call
 // goes through one pipeline: build the request, wait for the rate limit and a
 // concurrency slot, send with a per-request timeout, parse the rate headers,
 // check the response, and retry what is worth retrying.
@@ -30,6 +32,12 @@
 // URL and the HTTP status. The password (a secret.String) and the token never
 // appear in errors or logs.
 //
+// API-server calls (Options.APIURL) use HTTP basic auth with the same
+// credentials, the mandatory X-Requested-With header and POST with the
+// parameters in a form body. A 401 is an *AuthError; so are the
+// SIMPLE_RETURN codes 2001 (account expired, sent with HTTP 200), 2003 and
+// 2011, which are never retried.
+//
 // # Rate limiting
 //
 // Every response's X-RateLimit-* and X-Concurrency-Limit-* headers are parsed
@@ -40,7 +48,15 @@
 // in flight, for X-RateLimit-ToWait-Sec; if the caller's
 // deadline is sooner, the call fails at once with a *RateLimitError. Calls in
 // flight are bounded by Options.Concurrency, lowered to the subscription's
-// concurrency limit when a response reports a lower one.
+// concurrency limit when a response reports a lower one. The gateway and the
+// API server keep separate states (Client.Rate, Client.VMDRRate): Qualys
+// limits each API on its own, so a CSAM refusal never stalls VMDR.
+//
+// The API server reports errors as a SIMPLE_RETURN document with a CODE, on
+// any HTTP status, 200 included; it is always parsed. 1960 (too many calls
+// running) and 1965 (rate limit; wait X-RateLimit-ToWait-Sec or ITEM
+// SECONDS_TO_WAIT) are *RateLimitError and retried; 1901, 1903, 1904, 1905,
+// 1907, 1908 and 1922 (bad request) are *APIError and never retried.
 //
 // Failed attempts are classified in one place: 409, 429, 5xx, transport
 // errors (connection reset, unexpected EOF), per-request timeouts and invalid
@@ -64,4 +80,56 @@
 // The cursor is sequential; to use the whole concurrency limit, SplitRanges
 // cuts the asset-ID space into contiguous ranges and AssetsParallel walks one
 // cursor per range. Breaking out of a loop cancels the requests in flight.
+//
+// # VMDR and KnowledgeBase
+//
+// VMDRService.HostIDs (host list, details=None; ID_RANGE entries expanded),
+// Hosts (details=All) and Detections (host list detection) walk pages of
+// hosts in ascending ID order; a truncated page ends with WARNING CODE 1980
+// whose URL carries id_min of the next page: only id_min is taken from it
+// and the same request is sent again with it (the URL itself is never
+// called). The recommended pattern: take the host IDs, cut them into ID
+// ranges (IDRange) and pull the detections of several ranges at once with
+// DetectionsParallel, bounded by the subscription's concurrency.
+//
+// Pages are spooled, then streamed. While a request runs (holding its
+// concurrency slot, within Options.PageTimeout) the raw page is written
+// gzip-compressed to a temporary file in Options.SpoolDir, and checked: its
+// root element is sniffed from the first bytes (a SIMPLE_RETURN, such as
+// 2001 sent with HTTP 200, is decoded and classified at once) and the body
+// must end with the root's end tag, optionally followed by comments. Then
+// the connection and the slot are released, and the file is read token by
+// token (comments such as the keep-alive ones are skipped anywhere, DTDs
+// are never fetched) with each HOST or VULN decoded and yielded on its own,
+// so memory is bounded by one host whatever the truncation limit. The loop
+// body therefore never holds a slot or the connection, and its time never
+// counts against the page timeout: a slow consumer (a database writer
+// applying backpressure) no longer makes pages time out, and it may call
+// the API server itself. The file is removed once the page is decoded, on
+// any error, and when the caller stops iterating. Decoding is lenient:
+// empty or unknown elements and DTD violations are accepted, numbers that
+// are not numbers are kept as text (Int, Float), text is trimmed, RESULTS
+// stays HTML-escaped as sent. A truncated body or a syntax error mid-page
+// is an invalid page; the complete records before the fault are yielded
+// and the page is retried from the host after the last one yielded: no
+// host is repeated or skipped.
+//
+// A host whose detections cannot be produced stalls its page. A detection
+// page that does not complete within Options.PageTimeout is retried once,
+// then with truncation_limit halved, down to 1; when a single host still
+// times out, its ID is learnt from the host list and Detections yields a
+// *HostError (errors.Is ErrHostUnavailable) for it, then goes on with the
+// next host at the original limit. The caller decides: quarantine the host
+// and continue the loop, or stop.
+//
+// KBService.Vulns walks the KnowledgeBase (details=All by default), in
+// batches of at most 1000 QIDs when IDs are given, spooling each answer
+// like a page. KnowledgeBase calls run one at a time across the client:
+// Qualys refuses parallel ones; the lock is held for the download only.
+//
+// Incremental syncs must use the server's clock: VMDRService.ServerTime
+// returns the API server's DATETIME (one host list call), and
+// HostQuery.OnDateTime reports the DATETIME of a walk's first page. Pass the
+// value saved at the start of the previous run as VMProcessedAfter or
+// KBQuery.LastModifiedAfter.
 package qualys

@@ -92,6 +92,9 @@ func (e *RateLimitError) Error() string {
 	fmt.Fprintf(&b, "qualys: %s: rate limited", e.Op)
 	if e.Err != nil {
 		fmt.Fprintf(&b, " (HTTP %d", e.Err.StatusCode)
+		if e.Err.Code != "" {
+			fmt.Fprintf(&b, " %s", e.Err.Code)
+		}
 		if e.Err.Message != "" {
 			fmt.Fprintf(&b, ": %s", e.Err.Message)
 		}
@@ -125,6 +128,7 @@ func (e *RateLimitError) Is(target error) bool { return target == ErrRateLimited
 type AuthError struct {
 	URL        string // the URL that refused, with secrets removed
 	StatusCode int    // HTTP status (0 when no response)
+	Code       string // API server: the SIMPLE_RETURN CODE (e.g. "2001"), if any
 	Message    string // the server's message, if any
 	hint       string
 }
@@ -133,6 +137,10 @@ type AuthError struct {
 func (e *AuthError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "qualys: authentication failed at %s: HTTP %d", e.URL, e.StatusCode)
+	if e.Code != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Code)
+	}
 	if e.Message != "" {
 		b.WriteString(": ")
 		b.WriteString(e.Message)

@@ -138,6 +138,9 @@ func (e *Engine) Run(ctx context.Context) (*Run, error) {
 		run.State = StateProcessed
 		cp.InProgress = false
 		cp.Watermark = cp.StartedAt
+		if !cp.ServerTime.IsZero() {
+			cp.Watermark = cp.ServerTime
+		}
 		cp.Partitions = nil
 		cp.Planned = false
 	}
@@ -156,14 +159,20 @@ func (e *Engine) Run(ctx context.Context) (*Run, error) {
 func (e *Engine) execute(ctx context.Context, run *Run, cp *Checkpoint) error {
 	o := e.opts
 	src := o.Source
-	total, err := src.Total(ctx, cp.Since)
-	if err != nil {
-		return fmt.Errorf("count records at %s: %w", src.Name(), err)
-	}
 	if !cp.Planned {
 		parts, err := src.Plan(ctx, cp.Since)
 		if err != nil {
 			return fmt.Errorf("plan %s run: %w", src.Name(), err)
+		}
+		// Asked after planning, so a source may answer with the time of the
+		// call that planned the run (no extra call).
+		cp.ServerTime = time.Time{}
+		if sc, ok := src.(ServerClock); ok {
+			t, err := sc.ServerTime(ctx)
+			if err != nil {
+				return fmt.Errorf("read %s server time: %w", src.Name(), err)
+			}
+			cp.ServerTime = t.UTC()
 		}
 		cp.Partitions = parts
 		cp.Planned = true
@@ -171,6 +180,11 @@ func (e *Engine) execute(ctx context.Context, run *Run, cp *Checkpoint) error {
 		if _, err := o.Store.WriteBatch(ctx, &Batch{Run: run, Checkpoint: cp.clone()}); err != nil {
 			return fmt.Errorf("save run plan: %w", err)
 		}
+	}
+	// Counted after planning: a source may learn its total while planning.
+	total, err := src.Total(ctx, cp.Since)
+	if err != nil {
+		return fmt.Errorf("count records at %s: %w", src.Name(), err)
 	}
 	var todo []Partition
 	for _, p := range cp.Partitions {
@@ -274,6 +288,8 @@ func (e *Engine) execute(ctx context.Context, run *Run, cp *Checkpoint) error {
 		run.Counts.Unchanged += int64(res.Unchanged)
 		run.Counts.Quarantined += int64(len(b.Quarantined))
 		run.Counts.SoftwareInstalls += int64(res.SoftwareInstalls)
+		run.Counts.Findings.add(res.Findings)
+		run.Counts.Vulns += int64(res.Vulns)
 		for _, q := range b.Quarantined {
 			e.log.Warn("record quarantined", "key", q.Key, "reason", q.Reason)
 		}
@@ -301,6 +317,10 @@ func (e *Engine) execute(ctx context.Context, run *Run, cp *Checkpoint) error {
 
 func (e *Engine) transform(b *Batch, r Record) {
 	if r.PartitionDone {
+		return
+	}
+	if r.Quarantine != "" {
+		b.Quarantined = append(b.Quarantined, Quarantined{Key: r.Key, Reason: r.Quarantine, Raw: r.Raw})
 		return
 	}
 	rec, err := e.opts.Transformer.Apply(r.Raw)

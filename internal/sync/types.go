@@ -41,6 +41,10 @@ type Record struct {
 	Raw []byte
 	// PartitionDone marks the end of a partition: no Raw, no Key.
 	PartitionDone bool
+	// Quarantine, when set, is why the source could not deliver this record
+	// (e.g. a host whose detections never arrive): the record is quarantined
+	// with this reason instead of being transformed.
+	Quarantine string
 }
 
 // Partition is one independently resumable cursor of a run.
@@ -63,8 +67,12 @@ type Checkpoint struct {
 	Partitions   []Partition `json:"partitions,omitempty"`
 	// InProgress is true from the start of a run until it completes.
 	InProgress bool `json:"in_progress,omitempty"`
-	// Watermark is the start time of the last completed run: the next
-	// incremental run asks for what changed since then.
+	// ServerTime is the source's own clock when the run was planned (see
+	// ServerClock); zero when the source has none.
+	ServerTime time.Time `json:"server_time,omitzero"`
+	// Watermark is the start of the last completed run, by the source's
+	// clock when it has one, else by ours: the next incremental run asks for
+	// what changed since then.
 	Watermark time.Time `json:"watermark,omitzero"`
 }
 
@@ -101,6 +109,15 @@ type Source interface {
 	Calls() int64
 }
 
+// ServerClock is implemented by sources whose server reports its own time
+// (Qualys's RESPONSE/DATETIME). The engine asks it right after Plan and
+// uses that time, not the local clock, as the next incremental watermark, so
+// clock skew between qflow and Qualys cannot lose changes. The time must not
+// be later than the moment Plan read the source.
+type ServerClock interface {
+	ServerTime(ctx context.Context) (time.Time, error)
+}
+
 // Transformer turns a raw record into a normalized one; an error means the
 // record is malformed and is quarantined with the error as its reason.
 type Transformer interface {
@@ -128,6 +145,34 @@ type Batch struct {
 type BatchResult struct {
 	New, Updated, Unchanged int
 	SoftwareInstalls        int
+	Findings                FindingCounts
+	Vulns                   int
+}
+
+// FindingCounts count vulnerability findings (VMDR detections) of a run.
+type FindingCounts struct {
+	// Seen is every finding the run read (unchanged hosts included).
+	Seen int64 `json:"seen"`
+	// New findings were not in the database before.
+	New int64 `json:"new"`
+	// Updated findings existed and changed (fixed and reopened included).
+	Updated int64 `json:"updated"`
+	// Fixed findings changed to status Fixed.
+	Fixed int64 `json:"fixed"`
+	// Reopened findings were Fixed and are open again.
+	Reopened int64 `json:"reopened"`
+	// Missing findings were in the database for a host the run read but
+	// are no longer reported for it (kept, marked missing).
+	Missing int64 `json:"missing"`
+}
+
+func (f *FindingCounts) add(o FindingCounts) {
+	f.Seen += o.Seen
+	f.New += o.New
+	f.Updated += o.Updated
+	f.Fixed += o.Fixed
+	f.Reopened += o.Reopened
+	f.Missing += o.Missing
 }
 
 // Run is the record of one sync run, as the Sink keeps it.
@@ -156,6 +201,10 @@ type Counts struct {
 	Quarantined      int64 `json:"quarantined"`
 	SoftwareInstalls int64 `json:"software_installs"`
 	Stale            int64 `json:"stale"`
+	// Findings counts VMDR detections (zero for other sources).
+	Findings FindingCounts `json:"findings"`
+	// Vulns counts KnowledgeBase entries written (new or changed).
+	Vulns int64 `json:"vulns"`
 }
 
 // Sink stores runs, records, quarantine and checkpoints. Implementations

@@ -78,6 +78,9 @@ type decoder struct {
 	vals    []model.Values // the item's values, by entity slot
 	list    *listInfo
 	elemIdx int
+	// the element of a nested list being read (inside the element above)
+	nested  bool
+	nestIdx int
 }
 
 var errEOF = errors.New("unexpected end of JSON")
@@ -151,18 +154,8 @@ func (d *decoder) object(n *node) error {
 		} else if err := d.skip(); err != nil {
 			return err
 		}
-		d.ws()
-		if d.i >= len(d.data) {
-			return errEOF
-		}
-		switch d.data[d.i] {
-		case ',':
-			d.i++
-		case '}':
-			d.i++
-			return nil
-		default:
-			return d.syntaxErr("want ',' or '}'")
+		if done, err := d.next('}'); done || err != nil {
+			return err
 		}
 	}
 }
@@ -283,6 +276,9 @@ func (d *decoder) array(n *node) error {
 		return nil
 	}
 	li := n.list
+	if li.nested {
+		return d.nestedArray(n)
+	}
 	for idx := 0; ; idx++ {
 		d.item, d.list, d.elemIdx = nil, li, idx
 		if cap(d.vals) < len(li.entities) {
@@ -297,18 +293,24 @@ func (d *decoder) array(n *node) error {
 			d.rec.Lists[li.path] = append(d.rec.Lists[li.path], d.item)
 		}
 		d.item, d.list = nil, nil
-		d.ws()
-		if d.i >= len(d.data) {
-			return errEOF
+		if done, err := d.next(']'); done || err != nil {
+			return err
 		}
-		switch d.data[d.i] {
-		case ',':
-			d.i++
-		case ']':
-			d.i++
-			return nil
-		default:
-			return d.syntaxErr("want ',' or ']'")
+	}
+}
+
+// nestedArray reads the elements of a list inside a list element (d.i past
+// '[' and a first element ahead). Its values are collected into list fields
+// (of the enclosing element or of the record); it makes no items.
+func (d *decoder) nestedArray(n *node) error {
+	defer func() { d.nested, d.nestIdx = false, 0 }()
+	for idx := 0; ; idx++ {
+		d.nested, d.nestIdx = true, idx
+		if err := d.value(n.elem); err != nil {
+			return err
+		}
+		if done, err := d.next(']'); done || err != nil {
+			return err
 		}
 	}
 }
@@ -372,22 +374,34 @@ func (d *decoder) write(n *node, lf *leaf, v value, raw []byte) error {
 	case modeHost:
 		d.rec.Host[lf.field] = out
 	case modeElem:
-		vals := d.vals[lf.slot]
-		if vals == nil {
-			if d.item == nil {
-				d.item = make(model.Item, len(d.list.entities))
-			}
-			vals = make(model.Values, d.list.fields[lf.slot])
-			d.item[lf.entity] = vals
-			d.vals[lf.slot] = vals
-		}
-		vals[lf.field] = out
+		d.elemValues(lf)[lf.field] = out
 	case modeCollect:
 		if s := out.(string); s != "" {
 			d.collects[lf.collect] = append(d.collects[lf.collect], s)
 		}
+	case modeElemList:
+		if s := out.(string); s != "" {
+			vals := d.elemValues(lf)
+			l, _ := vals[lf.field].([]string)
+			vals[lf.field] = append(l, s)
+		}
 	}
 	return nil
+}
+
+// elemValues returns the values of lf's entity in the current list element,
+// creating the item and the values on first use.
+func (d *decoder) elemValues(lf *leaf) model.Values {
+	vals := d.vals[lf.slot]
+	if vals == nil {
+		if d.item == nil {
+			d.item = make(model.Item, len(d.list.entities))
+		}
+		vals = make(model.Values, d.list.fields[lf.slot])
+		d.item[lf.entity] = vals
+		d.vals[lf.slot] = vals
+	}
+	return vals
 }
 
 func (d *decoder) convErr(n *node, lf *leaf, raw []byte) error {
@@ -403,12 +417,17 @@ func (d *decoder) shapeErr(path, want string) error {
 	return fmt.Errorf("%s: expected %s, got %s", d.display(path), want, truncate(d.data[start:d.i]))
 }
 
-// display shows a path with the current element index: "a.b[3].c".
+// display shows a path with the current element indexes: "a.b[3].c",
+// "a[3].b[0].c" in a nested list.
 func (d *decoder) display(path string) string {
 	if d.list == nil {
 		return path
 	}
-	return strings.Replace(path, "[]", "["+strconv.Itoa(d.elemIdx)+"]", 1)
+	path = strings.Replace(path, "[]", "["+strconv.Itoa(d.elemIdx)+"]", 1)
+	if d.nested {
+		path = strings.Replace(path, "[]", "["+strconv.Itoa(d.nestIdx)+"]", 1)
+	}
+	return path
 }
 
 // truncate renders an offending value for an error message.
@@ -636,4 +655,22 @@ func (d *decoder) skip() error {
 		return d.literal("null")
 	}
 	return d.number()
+}
+
+// next reads the separator after a member or element: ',' (more follow) or
+// the closing byte (done).
+func (d *decoder) next(closing byte) (done bool, err error) {
+	d.ws()
+	if d.i >= len(d.data) {
+		return false, errEOF
+	}
+	switch d.data[d.i] {
+	case ',':
+		d.i++
+		return false, nil
+	case closing:
+		d.i++
+		return true, nil
+	}
+	return false, d.syntaxErr("want ',' or '" + string(closing) + "'")
 }

@@ -19,7 +19,7 @@ type Compiled struct {
 	root     *node
 	keyPath  string
 	keyInt   bool     // the key must be an integer
-	collects []string // host list fields collected from list elements, by index
+	collects []string // record list fields collected from list elements, by index
 	hostCap  int
 	nLeaves  int
 }
@@ -37,11 +37,14 @@ type node struct {
 	inList bool // the element node of a list or a node below it
 }
 
-// listInfo describes one source list whose elements become model.Items.
+// listInfo describes one source list whose elements become model.Items. A
+// nested list (a list inside a list element) makes no items: its values are
+// collected into list fields of the enclosing element or of the record.
 type listInfo struct {
 	path     string         // "softwareListData.software"
 	entities []model.Entity // entities an element writes, by slot
 	fields   []int          // fields written per entity slot, for map sizing
+	nested   bool           // a list inside an element of another list
 }
 
 // slot returns the index of entity e in the list, adding it.
@@ -59,9 +62,10 @@ func (li *listInfo) slot(e model.Entity) int {
 type leafMode uint8
 
 const (
-	modeHost    leafMode = iota // one host value
-	modeElem                    // a value of the current list element's entity
-	modeCollect                 // appended to a host list field
+	modeHost     leafMode = iota // one value of the record (Record.Host)
+	modeElem                     // a value of the current list element's entity
+	modeCollect                  // appended to a list field of the record
+	modeElemList                 // appended to a list field of the current list element's entity
 )
 
 // leaf is one compiled row.
@@ -76,7 +80,7 @@ type leaf struct {
 	entity  model.Entity
 	field   string
 	collect int
-	slot    int // entity slot in the list (modeElem)
+	slot    int // entity slot in the list (modeElem, modeElemList)
 }
 
 // Compile validates m against cat (nil means model.NewCatalog()) and compiles
@@ -89,6 +93,7 @@ func Compile(m *Map, cat *model.Catalog) (*Compiled, error) {
 	c := &Compiled{m: cloneMap(m), root: &node{}, keyPath: m.Key, keyInt: v.keyIn == schemaInteger}
 	c.hash = hashMap(c.m)
 	lists := map[string]*listInfo{}
+	rec := m.Source.RecordEntity()
 	c.nodeFor(v.key, lists).isKey = true
 	for i, r := range m.Rows {
 		p := v.plans[i]
@@ -109,11 +114,17 @@ func Compile(m *Map, cat *model.Catalog) (*Compiled, error) {
 		case p.listPath == "":
 			lf.mode = modeHost
 			c.hostCap++
-		case r.Type == model.TypeList:
+		case r.Type == model.TypeList && p.field.Entity == rec:
 			lf.mode = modeCollect
 			lf.collect = len(c.collects)
 			c.collects = append(c.collects, p.field.Name)
 			c.hostCap++
+		case r.Type == model.TypeList:
+			lf.mode = modeElemList
+			li := lists[p.listPath]
+			lf.slot = li.slot(p.field.Entity)
+			li.fields[lf.slot]++
+			lf.intern = lf.norm == nil
 		default:
 			lf.mode = modeElem
 			li := lists[p.listPath]
@@ -145,7 +156,7 @@ func (c *Compiled) nodeFor(segs []segment, lists map[string]*listInfo) *node {
 		n = child
 		if s.list {
 			if n.elem == nil {
-				li := &listInfo{path: n.path}
+				li := &listInfo{path: n.path, nested: n.inList}
 				lists[n.path] = li
 				n.list = li
 				n.elem = &node{path: n.path + "[]", isElem: true, inList: true}

@@ -130,8 +130,12 @@ func TestDefaultMapCoversCatalog(t *testing.T) {
 		"host.domain",          // CSAM has domain[] (EASM, a list), no single domain
 		"host.tracking_method", // a VMDR host attribute
 	}
+	notFromCSAM = append(notFromCSAM, vmdrOnlyHostFields...)
 	var missing []string
 	for _, f := range model.NewCatalog().Fields() {
+		if f.Entity == model.EntityFinding || f.Entity == model.EntityVuln {
+			continue // VMDR detections, KnowledgeBase vulns
+		}
 		if !written[f.Target()] && !slices.Contains(notFromCSAM, f.Target()) {
 			missing = append(missing, f.Target())
 		}
@@ -142,11 +146,19 @@ func TestDefaultMapCoversCatalog(t *testing.T) {
 }
 
 func TestDefaultNames(t *testing.T) {
-	if got := DefaultNames(); !slices.Equal(got, []string{"csam-default"}) {
+	if got := DefaultNames(); !slices.Equal(got, []string{"csam-default", "kb-default", "vmdr-default"}) {
 		t.Errorf("DefaultNames() = %v", got)
 	}
-	if _, err := Default(model.SourceVMDR); err == nil {
-		t.Error("Default(VMDR): want an error (no VMDR map yet)")
+	for source, name := range map[model.Source]string{model.SourceCSAM: "csam-default", model.SourceVMDR: "vmdr-default", model.SourceKB: "kb-default"} {
+		data, err := Default(source)
+		if err != nil {
+			t.Errorf("Default(%s): %v", source, err)
+			continue
+		}
+		m := must(Parse(data, name))
+		if m.Name != name || m.Source != source {
+			t.Errorf("Default(%s): map %q of source %s", source, m.Name, m.Source)
+		}
 	}
 	if _, err := Default("nope"); err == nil {
 		t.Error("Default(nope): want an error")

@@ -15,10 +15,11 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
-// TestGolden walks testdata/<case>/ (all but testdata/fuzz): map.yaml (absent: the default CSAM map)
-// is loaded and input.json applied; the result must equal want.golden, or
-// the error (of Load or Apply) want.err. A new case is new files, not code.
-// Run with -update to rewrite the golden files.
+// TestGolden walks testdata/<case>/ (all but testdata/fuzz): map.yaml is
+// loaded (absent: the default map of the source named in source.txt, CSAM
+// when that is absent too) and input.json applied; the result must equal
+// want.golden, or the error (of Load or Apply) want.err. A new case is new
+// files, not code. Run with -update to rewrite the golden files.
 func TestGolden(t *testing.T) {
 	dirs, err := filepath.Glob(filepath.Join("testdata", "*"))
 	if err != nil || len(dirs) == 0 {
@@ -33,7 +34,11 @@ func TestGolden(t *testing.T) {
 			t.Parallel()
 			mapData, err := os.ReadFile(filepath.Join(dir, "map.yaml"))
 			if os.IsNotExist(err) {
-				mapData, err = Default(model.SourceCSAM)
+				source := model.SourceCSAM
+				if b, serr := os.ReadFile(filepath.Join(dir, "source.txt")); serr == nil {
+					source = model.Source(strings.TrimSpace(string(b)))
+				}
+				mapData, err = Default(source)
 			}
 			if err != nil {
 				t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -64,11 +65,17 @@ func sampleAssets(t testing.TB) []sampleAsset {
 // defaultCompiled compiles the embedded CSAM map.
 func defaultCompiled(t testing.TB) *Compiled {
 	t.Helper()
-	data, err := Default(model.SourceCSAM)
+	return defaultCompiledFor(t, model.SourceCSAM)
+}
+
+// defaultCompiledFor compiles the embedded map of source.
+func defaultCompiledFor(t testing.TB, source model.Source) *Compiled {
+	t.Helper()
+	data, err := Default(source)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := Load(data, "csam.yaml", model.NewCatalog())
+	c, err := Load(data, strings.ToLower(string(source))+".yaml", model.NewCatalog())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +154,7 @@ func checkTypes(t testing.TB, cat *model.Catalog, r *model.Record) {
 			}
 		}
 	}
-	check(model.EntityHost, r.Host)
+	check(r.Source.RecordEntity(), r.Host)
 	for _, items := range r.Lists {
 		for _, it := range items {
 			if len(it) == 0 {
@@ -316,4 +323,67 @@ func collectPaths(t testing.TB, raw []byte, seen map[string]string) {
 		}
 	}
 	walk("", v)
+}
+
+// bigVMDRHost builds a VMDR host record (the shape of schemas/vmdr.txt) with
+// nDetections detections, each joined with its KnowledgeBase entry as the
+// VMDR client does (not copied from any sample).
+func bigVMDRHost(nDetections int) []byte {
+	iso := func(d int) string {
+		return time.Date(2024, 1, 1, 8, 30, 0, 0, time.UTC).AddDate(0, 0, d).Format(time.RFC3339)
+	}
+	statuses := []string{"New", "Active", "Re-Opened", "Fixed"}
+	vulns := make([]any, nDetections)
+	for i := range vulns {
+		qid := 38000 + i*7
+		v := map[string]any{
+			"UNIQUE_VULN_ID": 100700000 + i, "QID": qid, "TYPE": "Confirmed", "SEVERITY": 1 + i%5,
+			"PORT": 1000 + i%50, "PROTOCOL": "tcp", "FQDN": "", "SSL": i % 2, "INSTANCE": "",
+			"RESULTS":              fmt.Sprintf("Vulnerable version: &lt; %d.%d &quot;pkg%d&quot;", i%9, i%4, i),
+			"STATUS":               statuses[i%len(statuses)],
+			"FIRST_FOUND_DATETIME": iso(i % 200), "LAST_FOUND_DATETIME": iso(i%200 + 100),
+			"QDS":         map[string]any{"value": 20 + i%80, "severity": "MEDIUM"},
+			"QDS_FACTORS": []any{map[string]any{"name": "exploit_maturity", "value": "poc"}, map[string]any{"name": "CVSS", "value": "5.9"}},
+			"TIMES_FOUND": 1 + i%400, "LAST_TEST_DATETIME": iso(i%200 + 100), "LAST_UPDATE_DATETIME": iso(i%200 + 90),
+			"LAST_FIXED_DATETIME": iso(i%200 + 50), "FIRST_REOPENED_DATETIME": iso(i%200 + 60), "LAST_REOPENED_DATETIME": iso(i%200 + 60),
+			"TIMES_REOPENED": i % 3, "SERVICE": "ssh", "IS_IGNORED": 0, "IS_DISABLED": 0,
+			"AFFECT_RUNNING_KERNEL": 0, "AFFECT_RUNNING_SERVICE": 1, "AFFECT_EXPLOITABLE_CONFIG": 0,
+			"LAST_PROCESSED_DATETIME": iso(i%200 + 101), "ASSET_CVE": fmt.Sprintf("CVE-2024-%04d", i),
+			"QID_INFO": map[string]any{
+				"qid": map[string]any{
+					"qid": qid, "title": fmt.Sprintf("Example vulnerability %d", i), "vulnType": "Vulnerability", "severity": 1 + i%5,
+					"category": "General remote services", "description": "<P>A diagnosis of several sentences describing the flaw.</P>",
+					"consequence": "An attacker may execute code.", "solution": "<P>Upgrade to the latest version.</P>",
+					"cvssBase": 5.0, "cvssTemporal": 4.3, "cvss3Base": 5.9, "cvss3Temporal": 5.3,
+					"cvssAccessVector": "CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:N/I:H/A:N", "patchExist": i%2 == 0,
+					"cveId":         []any{fmt.Sprintf("CVE-2023-%05d", i), fmt.Sprintf("CVE-2024-%05d", i)},
+					"publishedDate": iso(-i), "lastServiceModified": iso(i % 30),
+					"threatIntel": []any{"Exploit_Public", "Cisa_Known_Exploited_Vulns"},
+				},
+				"corExploit": []any{map[string]any{"vendorName": "nvd", "ref": fmt.Sprintf("CVE-2023-%05d", i), "description": "exploit", "link": "https://example.com/x"}},
+				"corMalware": []any{map[string]any{"vendorName": "Trend Micro", "id": "TROJ_X", "type": "Trojan", "platform": "Windows", "rating": "High"}},
+			},
+			"MITRE_TACTIC_ID":      []any{"TA0004", "TA0002"},
+			"MITRE_TACTIC_NAME":    []any{"Privilege Escalation", "Execution"},
+			"MITRE_TECHNIQUE_ID":   []any{"T1068", "T1203"},
+			"MITRE_TECHNIQUE_NAME": []any{"Exploitation for Privilege Escalation", "Exploitation for Client Execution"},
+		}
+		vulns[i] = v
+	}
+	host := map[string]any{
+		"ID": 1000007, "ASSET_ID": 60001875, "IP": "10.26.138.140", "IPV6": "2001:db8:572f:19dd::9e8c",
+		"TRACKING_METHOD": "AGENT", "NETWORK_ID": "0", "OS": "Ubuntu Linux 22.04.5", "OS_CPE": "cpe:/o:canonical:ubuntu_linux:22.04",
+		"DNS": "web-01.corp.example.com", "DNS_DATA": map[string]any{"HOSTNAME": "web-01", "DOMAIN": "corp.example.com", "FQDN": "web-01.corp.example.com"},
+		"CLOUD_PROVIDER": "AWS", "CLOUD_SERVICE": "EC2", "CLOUD_RESOURCE_ID": "i-0abc123", "EC2_INSTANCE_ID": "i-0abc123",
+		"NETBIOS": "WEB-01", "QG_HOSTID": "9344043e-d326-4e35-a4ef-189752682154",
+		"LAST_SCAN_DATETIME": iso(300), "LAST_VM_SCANNED_DATE": iso(300), "LAST_VM_SCANNED_DURATION": 159,
+		"LAST_VM_AUTH_SCANNED_DATE": iso(300), "LAST_VM_AUTH_SCANNED_DURATION": 159, "LAST_PC_SCANNED_DATE": iso(300),
+		"TAGS":            []any{map[string]any{"TAG_ID": "7714301", "NAME": "Cloud Agent", "COLOR": "#FFFFFF", "BACKGROUND_COLOR": "#000000"}},
+		"VULNERABILITIES": vulns,
+	}
+	data, err := json.Marshal(host)
+	if err != nil {
+		panic(err)
+	}
+	return data
 }

@@ -2,6 +2,7 @@ package transform
 
 import (
 	"fmt"
+	"html"
 	"net/netip"
 	"strings"
 	"time"
@@ -40,6 +41,7 @@ func normalizers() map[string]normalizer {
 		{name: "upper", fn: keep(strings.ToUpper), types: stringish, doc: "upper case"},
 		{name: "trim", fn: keep(strings.TrimSpace), types: allScalar, doc: "strip leading and trailing white space"},
 		{name: "hostname", fn: keep(normalizeHostname), types: stringish, doc: "lower case, no trailing dot"},
+		{name: "html_unescape", fn: keep(html.UnescapeString), types: stringish, doc: "HTML entities (&lt; &quot; &apos; &#39; …) unescaped once"},
 		{name: "ip", fn: canonicalIP, types: []model.Type{model.TypeIP, model.TypeString, model.TypeList}, alias: model.TypeIP, doc: "canonical IP address; invalid is an error"},
 		{name: "mac", fn: canonicalMAC, types: []model.Type{model.TypeMAC, model.TypeString, model.TypeList}, alias: model.TypeMAC, doc: "canonical MAC address; invalid is an error"},
 		{name: "datetime", fn: datetimeText, types: []model.Type{model.TypeDatetime, model.TypeString, model.TypeList}, alias: model.TypeDatetime, doc: "date and time in UTC (RFC 3339); invalid is an error"},

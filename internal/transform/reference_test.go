@@ -67,6 +67,16 @@ func refValue(d *decoder, n *node, x any) error {
 		if !ok {
 			return fmt.Errorf("%s: expected a list", n.path)
 		}
+		if n.list.nested {
+			for idx, e := range arr {
+				d.nested, d.nestIdx = true, idx
+				if err := refValue(d, n.elem, e); err != nil {
+					return err
+				}
+			}
+			d.nested, d.nestIdx = false, 0
+			return nil
+		}
 		for idx, e := range arr {
 			d.item, d.list, d.elemIdx = nil, n.list, idx
 			d.vals = make([]model.Values, len(n.list.entities))

@@ -66,8 +66,10 @@ var mapNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 // every problem at once: errors.Join of *RowError, in row order. It checks
 // unknown source paths, unknown and duplicate targets, bad types, unknown
 // normalizers, types that do not fit the target field, normalizers that do
-// not fit the type, rows whose list use does not fit the target entity,
-// and the map's name, source and key.
+// not fit the type, rows whose list use does not fit the target entity
+// (values outside any list go to the source's record entity, host or vuln;
+// finding rows read VULNERABILITIES[]; a row reads at most one list level,
+// two with type list), and the map's name, source and key.
 func (m *Map) Validate(cat *model.Catalog) error {
 	_, err := m.validate(cat)
 	return err
@@ -156,8 +158,10 @@ func (v *validation) checkRows(schema sourceSchema) {
 				}
 			}
 			switch kind, known := schema[r.Source]; {
-			case lists > 1:
-				bad("source", "%q: nested lists are not supported: a row reads at most one list level (one \"[]\")", r.Source)
+			case lists > 2:
+				bad("source", "%q: nested lists: a row reads at most two list levels (two \"[]\"), and only a row of type list reads two", r.Source)
+			case lists == 2 && model.ValidType(r.Type) && r.Type != model.TypeList:
+				bad("source", "%q: nested lists: a row of type %s reads at most one list level (one \"[]\"); only type list collects the values of a list inside a list element", r.Source, r.Type)
 			case schema == nil:
 				sourceOK = true // no schema to check against; reported on the map
 			case !known:
@@ -218,25 +222,74 @@ func (v *validation) checkRows(schema sourceSchema) {
 		if !sourceOK {
 			continue
 		}
-		host := f.Entity == model.EntityHost
-		switch {
-		case r.Type == model.TypeList && lists == 0:
-			bad("source", "%q: type list collects the elements of a source list, but the path names no list element: mark the list with \"[]\" (e.g. \"tagList.tag[].tagName\")", r.Source)
-		case !host && lists == 0:
-			bad("source", "%q: target %s is a %s field and %s has one row per element of a source list, so the path must name a list element with \"[]\" (e.g. \"softwareListData.software[].fullName\")",
-				r.Source, r.Target, f.Entity, f.Entity)
-		case host && lists == 1 && r.Type != model.TypeList:
-			bad("type", "%q: the path reads every element of list %q but host field %s holds one value: map it to a list field with type list, or to a field of a list entity",
-				r.Type, p.listPath, r.Target)
-		case !host:
-			if first, seen := entityList[f.Entity]; seen && v.plans[first-1].listPath != p.listPath {
-				bad("source", "%q: entity %s is already read from list %q (row %d): all rows of one entity must read the same list",
-					r.Source, f.Entity, v.plans[first-1].listPath, first)
-			} else if !seen {
-				entityList[f.Entity] = rowNo
-			}
+		v.checkListUse(rowNo, r, p, lists, entityList, bad)
+	}
+}
+
+// checkListUse checks that a row's use of source lists fits its target
+// entity: the record entity (host or vuln, per the map's source) takes
+// top-level values and collects lists; the other entities have one row per
+// element of one source list; a bound entity (finding) reads its fixed list.
+func (v *validation) checkListUse(rowNo int, r Row, p *rowPlan, lists int, entityList map[model.Entity]int, bad func(field, format string, args ...any)) {
+	rec := v.m.Source.RecordEntity()
+	f := p.field
+	e := f.Entity
+	bound, isBound := boundLists[e]
+	ex := examplePaths[v.m.Source]
+	switch {
+	case rec == "":
+		// unknown source: reported on the map
+	case e != rec && recordSources[e] != "":
+		bad("target", "%q: %s is the record entity of %s maps; a %s map writes the values of its record (paths outside any list) to %s fields",
+			r.Target, e, recordSources[e], v.m.Source, rec)
+	case isBound && v.m.Source != bound.source:
+		bad("target", "%q: %s rows are the elements of %s[] of a %s record; a %s map cannot write them",
+			r.Target, e, bound.list, bound.source, v.m.Source)
+	case isBound && p.listPath != bound.list:
+		bad("source", "%q: %s rows are the elements of %s[]: the path must read that list (e.g. %q)",
+			r.Source, e, bound.list, bound.example)
+	case e == rec && r.Type == model.TypeList && lists == 0:
+		bad("source", "%q: type list collects the elements of a source list, but the path names no list element: mark the list with \"[]\" (e.g. %q)", r.Source, ex.collect)
+	case e == rec && lists > 0 && r.Type != model.TypeList:
+		bad("type", "%q: the path reads every element of list %q but %s field %s holds one value: map it to a list field with type list, or to a field of a list entity",
+			r.Type, p.listPath, rec, r.Target)
+	case e != rec && lists == 0:
+		bad("source", "%q: target %s is a %s field and %s has one row per element of a source list, so the path must name a list element with \"[]\" (e.g. %q)",
+			r.Source, r.Target, e, e, ex.element)
+	case e != rec && r.Type == model.TypeList && lists == 1:
+		bad("source", "%q: type list on %s field %s collects the values of a list inside each element of %q: the path needs a second \"[]\" (e.g. %q)",
+			r.Source, e, r.Target, p.listPath, ex.nested)
+	case e != rec:
+		if first, seen := entityList[e]; seen && v.plans[first-1].listPath != p.listPath {
+			bad("source", "%q: entity %s is already read from list %q (row %d): all rows of one entity must read the same list",
+				r.Source, e, v.plans[first-1].listPath, first)
+		} else if !seen {
+			entityList[e] = rowNo
 		}
 	}
+}
+
+// recordSources names, for each record entity, the sources whose records
+// it is.
+var recordSources = map[model.Entity]string{
+	model.EntityHost: "CSAM and VMDR",
+	model.EntityVuln: "KB",
+}
+
+// boundLists names the source list an entity must be read from.
+var boundLists = map[model.Entity]struct {
+	source        model.Source
+	list, example string
+}{
+	model.EntityFinding: {model.SourceVMDR, "VULNERABILITIES", "VULNERABILITIES[].QID"},
+}
+
+// examplePaths are the example paths of error messages, per source: a list
+// collected into the record, a list element, and a list inside an element.
+var examplePaths = map[model.Source]struct{ collect, element, nested string }{
+	model.SourceCSAM: {"tagList.tag[].tagName", "softwareListData.software[].fullName", "softwareListData.software[].softwareInstances[].PROC"},
+	model.SourceVMDR: {"TAGS[].NAME", "VULNERABILITIES[].QID", "VULNERABILITIES[].QID_INFO.qid.cveId[]"},
+	model.SourceKB:   {"CVE_LIST[].ID", "CVE_LIST[].ID", "CORRELATION.EXPLOITS[].EXPLT_LIST[].REF"},
 }
 
 // compatible reports whether a row of type row may write a field of type

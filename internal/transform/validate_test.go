@@ -10,6 +10,20 @@ import (
 
 func TestValidate(t *testing.T) {
 	ok := Row{Source: "dnsName", Type: model.TypeString, Target: "host.dns_name"}
+	// vmdr and kb replace the map by one of that source: a valid first row
+	// and the given rows.
+	vmdr := func(rows ...Row) func(*Map) {
+		return func(m *Map) {
+			m.Source, m.Key = model.SourceVMDR, "ID"
+			m.Rows = append([]Row{{Source: "ID", Type: model.TypeInteger, Target: "host.host_id"}}, rows...)
+		}
+	}
+	kb := func(rows ...Row) func(*Map) {
+		return func(m *Map) {
+			m.Source, m.Key = model.SourceKB, "QID"
+			m.Rows = append([]Row{{Source: "QID", Type: model.TypeInteger, Target: "vuln.qid"}}, rows...)
+		}
+	}
 	tests := []struct {
 		name      string
 		row       Row
@@ -27,7 +41,44 @@ func TestValidate(t *testing.T) {
 		{name: "bracket inside name", row: Row{Source: "tagList.tag[0].tagName", Type: "string", Target: "tag.name"}, wantRow: 2, wantField: "source", wantMsg: `bad segment "tag[0]"`},
 		{name: "object path", row: Row{Source: "hardware", Type: "string", Target: "host.fqdn"}, wantRow: 2, wantField: "source", wantMsg: "is an object"},
 		{name: "list without brackets", row: Row{Source: "domain", Type: "list", Target: "host.tag_names"}, wantRow: 2, wantField: "source", wantMsg: `write "domain[]"`},
-		{name: "nested list", row: Row{Source: "softwareListData.software[].softwareInstances[].PROC", Type: "string", Target: "software.component"}, wantRow: 2, wantField: "source", wantMsg: "nested lists"},
+		{name: "nested list", row: Row{Source: "softwareListData.software[].softwareInstances[].PROC", Type: "string", Target: "software.component"}, wantRow: 2, wantField: "source", wantMsg: "nested lists: a row of type string reads at most one list level"},
+		// VMDR and KB maps: record entities, findings, nested lists
+		{name: "vmdr valid finding", edit: vmdr(Row{Source: "VULNERABILITIES[].QID", Type: "integer", Target: "finding.qid"})},
+		{name: "vmdr valid nested list of objects", edit: vmdr(Row{Source: "VULNERABILITIES[].QID_INFO.corExploit[].vendorName", Type: "list", Target: "finding.exploited_by_list"})},
+		{name: "vmdr valid nested list of strings", edit: vmdr(Row{Source: "VULNERABILITIES[].QID_INFO.qid.cveId[]", Type: "list", Target: "finding.cve_ids"})},
+		{name: "vmdr valid nested list into the host", edit: vmdr(Row{Source: "VULNERABILITIES[].QDS_FACTORS[].name", Type: "list", Target: "host.tag_names"})},
+		{name: "kb valid two levels into the vuln", edit: kb(Row{Source: "CORRELATION.EXPLOITS[].EXPLT_LIST[].REF", Type: "list", Target: "vuln.exploit_refs"})},
+		{name: "kb valid one level into the vuln", edit: kb(Row{Source: "DISCOVERY.AUTH_TYPE_LIST[]", Type: "list", Target: "vuln.auth_types"})},
+		{name: "vmdr top-level vuln target", edit: vmdr(Row{Source: "QG_HOSTID", Type: "string", Target: "vuln.title", Line: 40}),
+			wantRow: 2, wantField: "target", wantMsg: `"vuln.title": vuln is the record entity of KB maps; a VMDR map writes the values of its record (paths outside any list) to host fields`},
+		{name: "vmdr vuln target from a list", edit: vmdr(Row{Source: "VULNERABILITIES[].QID", Type: "integer", Target: "vuln.qid"}),
+			wantRow: 2, wantField: "target", wantMsg: "vuln is the record entity of KB maps"},
+		{name: "kb top-level host target", edit: kb(Row{Source: "TITLE", Type: "string", Target: "host.name"}),
+			wantRow: 2, wantField: "target", wantMsg: `"host.name": host is the record entity of CSAM and VMDR maps; a KB map writes the values of its record (paths outside any list) to vuln fields`},
+		{name: "csam top-level vuln target", row: Row{Source: "assetName", Type: "string", Target: "vuln.title"},
+			wantRow: 2, wantField: "target", wantMsg: "vuln is the record entity of KB maps; a CSAM map"},
+		{name: "kb finding target", edit: kb(Row{Source: "CVE_LIST[].ID", Type: "list", Target: "finding.cve_ids"}),
+			wantRow: 2, wantField: "target", wantMsg: `finding rows are the elements of VULNERABILITIES[] of a VMDR record; a KB map cannot write them`},
+		{name: "csam finding target", row: Row{Source: "softwareListData.software[].fullName", Type: "string", Target: "finding.name"},
+			wantRow: 2, wantField: "target", wantMsg: "a CSAM map cannot write them"},
+		{name: "finding from another list", edit: vmdr(Row{Source: "TAGS[].NAME", Type: "string", Target: "finding.name"}),
+			wantRow: 2, wantField: "source", wantMsg: `"TAGS[].NAME": finding rows are the elements of VULNERABILITIES[]: the path must read that list (e.g. "VULNERABILITIES[].QID")`},
+		{name: "finding from a top-level value", edit: vmdr(Row{Source: "QG_HOSTID", Type: "string", Target: "finding.instance"}),
+			wantRow: 2, wantField: "source", wantMsg: "finding rows are the elements of VULNERABILITIES[]"},
+		{name: "three list levels", edit: vmdr(Row{Source: "VULNERABILITIES[].QDS_FACTORS[].name.x[]", Type: "list", Target: "finding.qds_factor_names"}),
+			wantRow: 2, wantField: "source", wantMsg: `nested lists: a row reads at most two list levels (two "[]"), and only a row of type list reads two`},
+		{name: "two list levels, type not list", edit: vmdr(Row{Source: "VULNERABILITIES[].QID_INFO.corExploit[].vendorName", Type: "string", Target: "finding.name"}),
+			wantRow: 2, wantField: "source", wantMsg: "nested lists: a row of type string reads at most one list level"},
+		{name: "list type on an element field needs a second list", edit: vmdr(Row{Source: "VULNERABILITIES[].ASSET_CVE", Type: "list", Target: "finding.cve_ids"}),
+			wantRow: 2, wantField: "source", wantMsg: `the path needs a second "[]" (e.g. "VULNERABILITIES[].QID_INFO.qid.cveId[]")`},
+		{name: "vmdr host scalar from a list", edit: vmdr(Row{Source: "VULNERABILITIES[].QID", Type: "integer", Target: "host.asset_id"}),
+			wantRow: 2, wantField: "type", wantMsg: `the path reads every element of list "VULNERABILITIES" but host field host.asset_id holds one value`},
+		{name: "kb vuln scalar from a list", edit: kb(Row{Source: "CVE_LIST[].ID", Type: "string", Target: "vuln.title"}),
+			wantRow: 2, wantField: "type", wantMsg: "but vuln field vuln.title holds one value"},
+		{name: "kb list without list", edit: kb(Row{Source: "TITLE", Type: "list", Target: "vuln.cve_ids"}),
+			wantRow: 2, wantField: "source", wantMsg: `names no list element: mark the list with "[]" (e.g. "CVE_LIST[].ID")`},
+		{name: "vmdr list path without brackets", edit: vmdr(Row{Source: "VULNERABILITIES[].QID_INFO.qid.cveId", Type: "list", Target: "finding.cve_ids"}),
+			wantRow: 2, wantField: "source", wantMsg: `write "VULNERABILITIES[].QID_INFO.qid.cveId[]"`},
 		{name: "missing type", row: Row{Source: "dnsName", Target: "host.fqdn"}, wantRow: 2, wantField: "type", wantMsg: "is required"},
 		{name: "bad type", row: Row{Source: "dnsName", Type: "text", Target: "host.fqdn"}, wantRow: 2, wantField: "type", wantMsg: `"text": unknown type`},
 		{name: "unknown target", row: Row{Source: "dnsName", Type: "string", Target: "host.dns_nam"}, wantRow: 2, wantField: "target", wantMsg: `"host.dns_nam": unknown target field`},
@@ -46,8 +97,8 @@ func TestValidate(t *testing.T) {
 		}, wantRow: 3, wantField: "source", wantMsg: `already read from list "softwareListData.software" (row 2)`},
 		{name: "missing name", edit: func(m *Map) { m.Name = "" }, wantField: "name", wantMsg: "is required"},
 		{name: "bad name", edit: func(m *Map) { m.Name = "my map" }, wantField: "name", wantMsg: "use letters"},
-		{name: "missing source", edit: func(m *Map) { m.Source = "" }, wantField: "source", wantMsg: "is required (one of CSAM)"},
-		{name: "unknown source", edit: func(m *Map) { m.Source = "VMDR" }, wantField: "source", wantMsg: `"VMDR": unknown source`},
+		{name: "missing source", edit: func(m *Map) { m.Source = "" }, wantField: "source", wantMsg: "is required (one of CSAM, KB, VMDR)"},
+		{name: "unknown source", edit: func(m *Map) { m.Source = "WAS" }, wantField: "source", wantMsg: `"WAS": unknown source (one of CSAM, KB, VMDR)`},
 		{name: "missing key", edit: func(m *Map) { m.Key = "" }, wantField: "key", wantMsg: "is required"},
 		{name: "unknown key", edit: func(m *Map) { m.Key = "assetID" }, wantField: "key", wantMsg: `unknown source path (did you mean "assetId"?)`},
 		{name: "key in a list", edit: func(m *Map) { m.Key = "tagList.tag[].tagId" }, wantField: "key", wantMsg: "not a list element"},

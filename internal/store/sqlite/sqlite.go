@@ -41,9 +41,12 @@ func Open(ctx context.Context, path string, logger *slog.Logger) (*Store, error)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: database path %q: %w", path, err)
 	}
-	dsn := func(txlock string) string {
+	// Page caches are what bounds the store's memory: the writer gets 64 MiB
+	// (upserts touch indexes all over), each of the readers 16 MiB (lookups
+	// and summaries). The total stays the same whatever the data size.
+	dsn := func(txlock string, cacheKiB int) string {
 		q := url.Values{}
-		for _, p := range []string{"journal_mode(WAL)", "busy_timeout(15000)", "foreign_keys(1)", "synchronous(NORMAL)", "cache_size(-65536)"} {
+		for _, p := range []string{"journal_mode(WAL)", "busy_timeout(15000)", "foreign_keys(1)", "synchronous(NORMAL)", fmt.Sprintf("cache_size(-%d)", cacheKiB)} {
 			q.Add("_pragma", p)
 		}
 		if txlock != "" {
@@ -51,7 +54,7 @@ func Open(ctx context.Context, path string, logger *slog.Logger) (*Store, error)
 		}
 		return "file:" + abs + "?" + q.Encode()
 	}
-	w, err := sql.Open("sqlite", dsn("immediate"))
+	w, err := sql.Open("sqlite", dsn("immediate", 65536))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
 	}
@@ -60,7 +63,7 @@ func Open(ctx context.Context, path string, logger *slog.Logger) (*Store, error)
 		w.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w (is the directory writable?)", abs, err)
 	}
-	r, err := sql.Open("sqlite", dsn(""))
+	r, err := sql.Open("sqlite", dsn("", 16384))
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)

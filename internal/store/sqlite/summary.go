@@ -95,3 +95,53 @@ func (s *Store) Quarantine(ctx context.Context, limit int) ([]QuarantineEntry, e
 	}
 	return out, rows.Err()
 }
+
+// FindingTotals counts the active findings (the detections VMDR currently
+// reports) and the KnowledgeBase.
+type FindingTotals struct {
+	Findings   int64            `json:"findings"`
+	ByStatus   map[string]int64 `json:"by_status"`
+	ByType     map[string]int64 `json:"by_type"`
+	BySeverity map[string]int64 `json:"by_severity"`
+	Ignored    int64            `json:"ignored"`
+	Disabled   int64            `json:"disabled"`
+	Missing    int64            `json:"missing"`
+	Stale      int64            `json:"stale"`
+	Hosts      int64            `json:"hosts"`
+	Vulns      int64            `json:"vulns"`
+}
+
+// FindingTotals returns the counts of active findings by status, type and
+// severity, plus the number of VMDR host records and KnowledgeBase entries.
+func (s *Store) FindingTotals(ctx context.Context) (FindingTotals, error) {
+	t := FindingTotals{ByStatus: map[string]int64{}, ByType: map[string]int64{}, BySeverity: map[string]int64{}}
+	err := s.r.QueryRowContext(ctx, `SELECT
+		(SELECT count(*) FROM findings WHERE state = 'active'),
+		(SELECT count(*) FROM findings WHERE state = 'active' AND is_ignored = 1),
+		(SELECT count(*) FROM findings WHERE state = 'active' AND is_disabled = 1),
+		(SELECT count(*) FROM findings WHERE state = 'missing'),
+		(SELECT count(*) FROM findings WHERE state = 'stale'),
+		(SELECT count(*) FROM asset_records WHERE source = 'VMDR' AND state = 'active'),
+		(SELECT count(*) FROM vulns)`).Scan(&t.Findings, &t.Ignored, &t.Disabled, &t.Missing, &t.Stale, &t.Hosts, &t.Vulns)
+	if err != nil {
+		return t, fmt.Errorf("sqlite: finding totals: %w", err)
+	}
+	for col, m := range map[string]map[string]int64{"status": t.ByStatus, "type": t.ByType, "severity": t.BySeverity} {
+		rows, err := s.top(ctx, `SELECT coalesce(CAST(`+col+` AS TEXT), '(none)'), count(*) FROM findings WHERE state = 'active' GROUP BY 1 ORDER BY 1 LIMIT ?`, 100)
+		if err != nil {
+			return t, err
+		}
+		for _, r := range rows {
+			m[r.Name] = r.Count
+		}
+	}
+	return t, nil
+}
+
+// TopQIDs returns the QIDs open (not Fixed) on the most hosts, named by
+// their KnowledgeBase title where known.
+func (s *Store) TopQIDs(ctx context.Context, n int) ([]NameCount, error) {
+	return s.top(ctx, `SELECT f.qid || coalesce(' ' || v.title, ''), count(DISTINCT f.record_id) c FROM findings f LEFT JOIN vulns v ON v.qid = f.qid
+		WHERE f.state = 'active' AND coalesce(f.status, '') <> 'Fixed' AND f.type <> 'Info'
+		GROUP BY f.qid ORDER BY c DESC, f.qid LIMIT ?`, n)
+}

@@ -62,8 +62,11 @@ func (s *Store) StartRun(ctx context.Context, run *sync.Run, cp sync.Checkpoint)
 			var c sync.Counts
 			var calls int64
 			var started string
-			err := tx.QueryRowContext(ctx, `SELECT seen, new, updated, unchanged, quarantined, software_installs, api_calls, started_at FROM runs WHERE id = ?`, run.ID).
-				Scan(&c.Seen, &c.New, &c.Updated, &c.Unchanged, &c.Quarantined, &c.SoftwareInstalls, &calls, &started)
+			f := &c.Findings
+			err := tx.QueryRowContext(ctx, `SELECT seen, new, updated, unchanged, quarantined, software_installs, api_calls, started_at,
+				findings_seen, findings_new, findings_updated, findings_fixed, findings_reopened, findings_missing, vulns FROM runs WHERE id = ?`, run.ID).
+				Scan(&c.Seen, &c.New, &c.Updated, &c.Unchanged, &c.Quarantined, &c.SoftwareInstalls, &calls, &started,
+					&f.Seen, &f.New, &f.Updated, &f.Fixed, &f.Reopened, &f.Missing, &c.Vulns)
 			if err != nil {
 				return fmt.Errorf("resume run %d: %w", run.ID, err)
 			}
@@ -93,14 +96,26 @@ func (s *Store) StartRun(ctx context.Context, run *sync.Run, cp sync.Checkpoint)
 func (s *Store) FinishRun(ctx context.Context, run *sync.Run, cp sync.Checkpoint) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		if run.State == sync.StateProcessed && run.Mode == sync.ModeFull {
+			// A record the source could not deliver this run (quarantined,
+			// e.g. a stuck host) was not seen to disappear: keep it active.
 			res, err := tx.ExecContext(ctx, `UPDATE asset_records SET state = 'stale' WHERE state = 'active' AND last_run_id <> ?
-				AND last_run_id IN (SELECT id FROM runs WHERE source = ? AND subscription = ?)`,
-				run.ID, run.Source, run.Subscription)
+				AND last_run_id IN (SELECT id FROM runs WHERE source = ? AND subscription = ?)
+				AND native_key NOT IN (SELECT native_key FROM quarantine WHERE run_id = ?)`,
+				run.ID, run.Source, run.Subscription, run.ID)
 			if err != nil {
 				return fmt.Errorf("mark unseen records stale: %w", err)
 			}
 			n, _ := res.RowsAffected()
 			run.Counts.Stale = n
+			res, err = tx.ExecContext(ctx, `UPDATE findings SET state = 'stale' WHERE state = 'active'
+				AND record_id IN (SELECT id FROM asset_records WHERE state = 'stale')`)
+			if err != nil {
+				return fmt.Errorf("mark findings of unseen hosts stale: %w", err)
+			}
+			fs, _ := res.RowsAffected()
+			if _, err := tx.ExecContext(ctx, `UPDATE runs SET findings_stale = ? WHERE id = ?`, fs, run.ID); err != nil {
+				return fmt.Errorf("update run %d: %w", run.ID, err)
+			}
 			if _, err := tx.ExecContext(ctx, `UPDATE assets SET state = 'stale' WHERE state = 'active' AND NOT EXISTS (SELECT 1 FROM asset_records r WHERE r.asset_id = assets.id AND r.state = 'active')`); err != nil {
 				return fmt.Errorf("mark unseen assets stale: %w", err)
 			}
@@ -153,7 +168,11 @@ func (s *Store) WriteBatch(ctx context.Context, b *sync.Batch) (sync.BatchResult
 		}
 		defer w.close()
 		for i, rec := range b.Records {
-			if err := w.record(rec, b.Hashes[i], &res); err != nil {
+			write := w.record
+			if rec.Source == sourceKB {
+				write = w.vuln
+			}
+			if err := write(rec, b.Hashes[i], &res); err != nil {
 				return fmt.Errorf("record %s %s: %w", rec.Source, rec.NativeKey, err)
 			}
 		}
@@ -164,9 +183,14 @@ func (s *Store) WriteBatch(ctx context.Context, b *sync.Batch) (sync.BatchResult
 		}
 		seen := len(b.Records) + len(b.Quarantined)
 		if seen > 0 {
+			f := res.Findings
 			_, err = tx.ExecContext(ctx, `UPDATE runs SET seen = seen + ?, new = new + ?, updated = updated + ?, unchanged = unchanged + ?,
-				quarantined = quarantined + ?, software_installs = software_installs + ? WHERE id = ?`,
-				seen, res.New, res.Updated, res.Unchanged, len(b.Quarantined), res.SoftwareInstalls, b.Run.ID)
+				quarantined = quarantined + ?, software_installs = software_installs + ?,
+				findings_seen = findings_seen + ?, findings_new = findings_new + ?, findings_updated = findings_updated + ?,
+				findings_fixed = findings_fixed + ?, findings_reopened = findings_reopened + ?, findings_missing = findings_missing + ?,
+				vulns = vulns + ? WHERE id = ?`,
+				seen, res.New, res.Updated, res.Unchanged, len(b.Quarantined), res.SoftwareInstalls,
+				f.Seen, f.New, f.Updated, f.Fixed, f.Reopened, f.Missing, res.Vulns, b.Run.ID)
 			if err != nil {
 				return fmt.Errorf("update run counts: %w", err)
 			}
@@ -253,13 +277,13 @@ func nullable(v model.Values, field string) any {
 }
 
 func (w *batchWriter) record(rec *model.Record, hash string, res *sync.BatchResult) error {
-	var recordID, assetID, installs int64
+	var recordID, assetID, installs, findings int64
 	var oldHash string
-	st, err := w.stmt(`SELECT id, asset_id, raw_hash, software_installs FROM asset_records WHERE source = ? AND subscription = ? AND native_key = ?`)
+	st, err := w.stmt(`SELECT id, asset_id, raw_hash, software_installs, findings FROM asset_records WHERE source = ? AND subscription = ? AND native_key = ?`)
 	if err != nil {
 		return err
 	}
-	err = st.QueryRowContext(w.ctx, string(rec.Source), w.run.Subscription, rec.NativeKey).Scan(&recordID, &assetID, &oldHash, &installs)
+	err = st.QueryRowContext(w.ctx, string(rec.Source), w.run.Subscription, rec.NativeKey).Scan(&recordID, &assetID, &oldHash, &installs, &findings)
 	exists := err == nil
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("look up record: %w", err)
@@ -267,6 +291,12 @@ func (w *batchWriter) record(rec *model.Record, hash string, res *sync.BatchResu
 	if exists && oldHash == hash {
 		res.Unchanged++
 		res.SoftwareInstalls += int(installs)
+		res.Findings.Seen += findings
+		if findings > 0 {
+			if _, err := w.exec(`UPDATE findings SET last_seen = ?, last_run_id = ? WHERE record_id = ? AND state = 'active'`, w.now, w.run.ID, recordID); err != nil {
+				return err
+			}
+		}
 		if _, err := w.exec(`UPDATE asset_records SET last_seen = ?, last_run_id = ?, state = 'active' WHERE id = ?`, w.now, w.run.ID, recordID); err != nil {
 			return err
 		}
@@ -317,8 +347,12 @@ func (w *batchWriter) record(rec *model.Record, hash string, res *sync.BatchResu
 		return err
 	}
 	res.SoftwareInstalls += n
-	_, err = w.exec(`UPDATE asset_records SET raw_hash = ?, attributes = ?, software_installs = ?, last_seen = ?, last_run_id = ?, state = 'active' WHERE id = ?`,
-		hash, attrs, n, w.now, w.run.ID, recordID)
+	nf, err := w.findings(rec, recordID, assetID, exists, &res.Findings)
+	if err != nil {
+		return err
+	}
+	_, err = w.exec(`UPDATE asset_records SET raw_hash = ?, attributes = ?, software_installs = ?, findings = ?, last_seen = ?, last_run_id = ?, state = 'active' WHERE id = ?`,
+		hash, attrs, n, nf, w.now, w.run.ID, recordID)
 	return err
 }
 
@@ -354,7 +388,7 @@ func (w *batchWriter) children(rec *model.Record, recordID, assetID int64) (int,
 				}
 			}
 			for e, v := range it {
-				if e == model.EntitySoftware || e == model.EntityInstalledSoftware {
+				if e == model.EntitySoftware || e == model.EntityInstalledSoftware || e == entityFinding {
 					continue
 				}
 				i := ord[e]

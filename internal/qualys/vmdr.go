@@ -1,0 +1,820 @@
+package qualys
+
+import (
+	"context"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"iter"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cenkalti/backoff/v5"
+)
+
+// API-server endpoints.
+const (
+	hostListPath = "/api/2.0/fo/asset/host/"
+	kbPath       = "/api/2.0/fo/knowledge_base/vuln/"
+)
+
+// hldPath returns the host list detection path of an API version.
+func hldPath(version string) string { return "/api/" + version + "/fo/asset/host/vm/detection/" }
+
+// DefaultTruncationLimit is the number of hosts per page when a query does
+// not say (the API's own default).
+const DefaultTruncationLimit = 1000
+
+// stuckRetries is how many times a detection page that timed out is retried
+// at the same truncation_limit before the limit is halved.
+const stuckRetries = 1
+
+// ErrHostUnavailable matches every *HostError.
+var ErrHostUnavailable = errors.New("qualys: host detections unavailable")
+
+// HostError reports a host whose detections could not be delivered: its
+// detection page timed out even one host at a time. Detections and
+// DetectionsParallel yield it and then go on with the next host, so the
+// caller may record the host (quarantine it) and keep iterating, or stop.
+type HostError struct {
+	HostID int64
+	Reason string
+}
+
+// Error names the host and the reason.
+func (e *HostError) Error() string {
+	return fmt.Sprintf("qualys: host %d: detections unavailable: %s", e.HostID, e.Reason)
+}
+
+// Is reports whether target is ErrHostUnavailable.
+func (e *HostError) Is(target error) bool { return target == ErrHostUnavailable }
+
+// VMDRService is the API server's host list and host list detection APIs
+// (VMDR). Calls use HTTP basic auth and have their own rate and concurrency
+// limits, apart from the gateway's.
+type VMDRService service
+
+// KBService is the API server's KnowledgeBase API. Its calls run one at a
+// time across the client: Qualys refuses parallel KnowledgeBase calls.
+type KBService service
+
+// IDRange is an inclusive range of host IDs (or QIDs); 0 leaves a bound open.
+type IDRange struct{ Min, Max int64 }
+
+// HostQuery selects hosts of the host list API (HostIDs, Hosts).
+type HostQuery struct {
+	// VMProcessedAfter, when not zero, keeps the hosts whose scan results
+	// were processed after it (vm_processed_after). For incremental syncs
+	// use the server's DATETIME of the previous run (ServerTime, OnDateTime),
+	// not the local clock.
+	VMProcessedAfter time.Time
+	// TruncationLimit is the number of hosts per page (0: 1000).
+	TruncationLimit int
+	// Range bounds the host IDs (id_min, id_max).
+	Range IDRange
+	// Details is the host list details for Hosts: "Basic", "Basic/AGs",
+	// "All" (default) or "All/AGs". HostIDs always asks for "None".
+	Details string
+	// ShowAssetID, ShowTags, ShowTruRisk (show_trurisk, show_trurisk_factors,
+	// show_ars), ShowCloudTags and HostMetadata ("all", "ec2", "azure",
+	// "gcp") add sections to Hosts.
+	ShowAssetID, ShowTags, ShowTruRisk, ShowCloudTags bool
+	HostMetadata                                      string
+	// OnDateTime, if set, receives the DATETIME of the first page.
+	OnDateTime func(time.Time)
+}
+
+// DetectionQuery selects detections of the host list detection API.
+// Booleans send "1" when set and nothing otherwise, except ShowResults,
+// which is always sent (show_results=0|1).
+type DetectionQuery struct {
+	// VMProcessedAfter, when not zero, keeps the hosts processed after it.
+	VMProcessedAfter time.Time
+	// Status lists the detection statuses: New, Active, Fixed, Re-Opened
+	// (empty: the API's default, New,Active,Re-Opened).
+	Status []string
+	// ShowIGs adds Information Gathered detections; IncludeIgnored and
+	// IncludeDisabled add ignored and disabled ones.
+	ShowIGs, IncludeIgnored, IncludeDisabled bool
+	// ShowQDS and ShowQDSFactors add the Qualys Detection Score.
+	ShowQDS, ShowQDSFactors bool
+	// ShowResults adds RESULTS.
+	ShowResults bool
+	// ShowTags, ShowAssetID, ShowCloudTags and ShowReopenedInfo add host
+	// tags, ASSET_ID, cloud provider tags and the reopening dates.
+	ShowTags, ShowAssetID, ShowCloudTags, ShowReopenedInfo bool
+	// ShowARFData asks API 3.0+ for the AFFECT_* flags (2.0 always sends them).
+	ShowARFData bool
+	// HostMetadata adds cloud metadata: "all", "ec2", "azure" or "gcp".
+	HostMetadata string
+	// Severities ("3-5", "1,2"), QIDs ("38170,38173-38200") and
+	// IncludeVulnType ("confirmed" or "potential") filter detections.
+	Severities, QIDs, IncludeVulnType string
+	// TruncationLimit is the number of hosts per page (0: 1000).
+	TruncationLimit int
+	// APIVersion is "2.0" (default), "3.0", "4.0" or "5.0".
+	APIVersion string
+}
+
+// AllDetections returns the query for every detection the subscription
+// holds: every status, Information Gathered, ignored and disabled
+// detections, with QDS and its factors, RESULTS, tags, ASSET_ID, cloud
+// metadata and tags, and the reopening dates.
+func AllDetections() DetectionQuery {
+	return DetectionQuery{
+		Status:  []string{"New", "Active", "Fixed", "Re-Opened"},
+		ShowIGs: true, IncludeIgnored: true, IncludeDisabled: true,
+		ShowQDS: true, ShowQDSFactors: true, ShowResults: true,
+		ShowTags: true, ShowAssetID: true, ShowCloudTags: true, ShowReopenedInfo: true, ShowARFData: true,
+		HostMetadata: "all",
+	}
+}
+
+// RangedHost is a host from DetectionsParallel with the index of its range.
+type RangedHost struct {
+	Range int // index into the ranges passed to DetectionsParallel
+	Host  Host
+}
+
+func setFlag(v url.Values, name string, on bool) {
+	if on {
+		v.Set(name, "1")
+	}
+}
+
+func truncation(n int) (int, error) {
+	switch {
+	case n < 0:
+		return 0, fmt.Errorf("qualys: truncation limit %d: must not be negative", n)
+	case n == 0:
+		return DefaultTruncationLimit, nil
+	}
+	return n, nil
+}
+
+func checkRange(r IDRange) error {
+	if r.Min < 0 || r.Max < 0 {
+		return fmt.Errorf("qualys: ID range %+v: bounds must not be negative", r)
+	}
+	return nil
+}
+
+// emptyRange reports a range that holds no ID.
+func emptyRange(r IDRange) bool { return r.Max > 0 && r.Min > r.Max }
+
+// params returns the form of a detection query, without paging parameters.
+func (q DetectionQuery) params() (path string, v url.Values, err error) {
+	version := q.APIVersion
+	switch version {
+	case "":
+		version = "2.0"
+	case "2.0", "3.0", "4.0", "5.0":
+	default:
+		return "", nil, fmt.Errorf("qualys: API version %q: want 2.0, 3.0, 4.0 or 5.0", q.APIVersion)
+	}
+	v = url.Values{"action": {"list"}}
+	if !q.VMProcessedAfter.IsZero() {
+		v.Set("vm_processed_after", formatDateTime(q.VMProcessedAfter))
+	}
+	if len(q.Status) > 0 {
+		v.Set("status", strings.Join(q.Status, ","))
+	}
+	setFlag(v, "show_igs", q.ShowIGs)
+	setFlag(v, "include_ignored", q.IncludeIgnored)
+	setFlag(v, "include_disabled", q.IncludeDisabled)
+	setFlag(v, "show_qds", q.ShowQDS)
+	setFlag(v, "show_qds_factors", q.ShowQDSFactors)
+	v.Set("show_results", "0")
+	setFlag(v, "show_results", q.ShowResults)
+	setFlag(v, "show_tags", q.ShowTags)
+	setFlag(v, "show_asset_id", q.ShowAssetID)
+	setFlag(v, "show_cloud_tags", q.ShowCloudTags)
+	setFlag(v, "show_reopened_info", q.ShowReopenedInfo)
+	setFlag(v, "show_arf_data", q.ShowARFData && version != "2.0")
+	if q.HostMetadata != "" {
+		v.Set("host_metadata", q.HostMetadata)
+	}
+	if q.Severities != "" {
+		v.Set("severities", q.Severities)
+	}
+	if q.QIDs != "" {
+		v.Set("qids", q.QIDs)
+	}
+	if q.IncludeVulnType != "" {
+		v.Set("include_vuln_type", q.IncludeVulnType)
+	}
+	return hldPath(version), v, nil
+}
+
+// hostParams returns the host filters of a host list query.
+func (q HostQuery) hostParams(details string) url.Values {
+	v := url.Values{"action": {"list"}, "details": {details}}
+	if !q.VMProcessedAfter.IsZero() {
+		v.Set("vm_processed_after", formatDateTime(q.VMProcessedAfter))
+	}
+	return v
+}
+
+// newFormRequest returns an API-server POST with the parameters in a form
+// body.
+func (c *Client) newFormRequest(path string, form url.Values) (*request, error) {
+	if c.api == nil {
+		return nil, errors.New("qualys: no API server URL configured: VMDR needs it (e.g. https://qualysapi.qg1.apps.qualys.com)")
+	}
+	return &request{
+		method: http.MethodPost, base: c.api, path: path, body: []byte(form.Encode()),
+		contentType: "application/x-www-form-urlencoded", auth: authBasic, limited: true,
+	}, nil
+}
+
+// ServerTime returns the API server's current DATETIME: one cheap host list
+// call (details=None, truncation_limit=1). Incremental syncs store it at the
+// start of a run and pass it as VMProcessedAfter (or KBQuery.
+// LastModifiedAfter) on the next one: the server's clock, not the local
+// one, decides what changed.
+//
+// Qualys API: POST /api/2.0/fo/asset/host/?action=list&details=None&truncation_limit=1
+func (s *VMDRService) ServerTime(ctx context.Context) (time.Time, error) {
+	c := s.client
+	r, err := c.newFormRequest(hostListPath, url.Values{"action": {"list"}, "details": {"None"}, "truncation_limit": {"1"}})
+	if err != nil {
+		return time.Time{}, err
+	}
+	var dt string
+	err = c.do(ctx, r, func(resp *http.Response) error {
+		info, err := readPage(resp.Body, hostListRoots, nil, func(dec *xml.Decoder, _ *xml.StartElement) error { return dec.Skip() })
+		if err != nil {
+			return pageError(r.op(), resp.Header.Get("Content-Type"), err)
+		}
+		if info.ret != nil {
+			return c.simpleReturnError(r.op(), r.url(), resp.StatusCode, resp.Header, info.ret)
+		}
+		dt = info.dateTime
+		return nil
+	})
+	if err != nil {
+		return time.Time{}, err
+	}
+	return parseDateTime(dt)
+}
+
+// decodeError marks an error met while decoding a complete spooled page.
+type decodeError struct{ err error }
+
+func (e *decodeError) Error() string { return e.err.Error() }
+func (e *decodeError) Unwrap() error { return e.err }
+
+// pageError wraps a document that could not be read: a syntax error, a
+// truncated body, an unexpected root or a *decodeError is an invalid page
+// (retried); a read error is returned as is (a transport error or the
+// per-request timeout).
+func pageError(op, contentType string, err error) error {
+	var (
+		se *xml.SyntaxError
+		re *rootError
+		de *decodeError
+	)
+	switch {
+	case errors.As(err, &se), errors.Is(err, errTruncated):
+		return &PageError{Op: op, Reason: "malformed or truncated XML", Err: err}
+	case errors.As(err, &de):
+		return &PageError{Op: op, Reason: "the page cannot be decoded", Err: de.err}
+	case errors.As(err, &re):
+		return &PageError{Op: op, Reason: fmt.Sprintf("not the expected XML document (Content-Type %q)", contentType), Err: err}
+	}
+	return err
+}
+
+// HostIDs yields the IDs of the hosts q selects, in ascending order: host
+// list pages with details=None (ID and ID_RANGE entries, ranges expanded),
+// following the WARNING of each truncated page. HostQuery.Details is
+// ignored. Pages are spooled and decoded as Detections describes.
+//
+// Qualys API: POST /api/2.0/fo/asset/host/?action=list&details=None
+func (s *VMDRService) HostIDs(ctx context.Context, q HostQuery) iter.Seq2[int64, error] {
+	return func(yield func(int64, error) bool) {
+		limit, err := truncation(q.TruncationLimit)
+		if err == nil {
+			err = checkRange(q.Range)
+		}
+		if err != nil {
+			yield(0, err)
+			return
+		}
+		if emptyRange(q.Range) {
+			return
+		}
+		w := &walker[int64]{
+			c: s.client, what: "host list", path: hostListPath, params: q.hostParams("None"), roots: hostListRoots,
+			rng: q.Range, limit: limit, onDateTime: q.OnDateTime, decode: decodeIDItem,
+		}
+		w.run(ctx, yield)
+	}
+}
+
+// decodeIDItem decodes an ID or ID_RANGE ("a-b") element of an ID_SET.
+func decodeIDItem(dec *xml.Decoder, se *xml.StartElement, emit func(int64, int64) bool) error {
+	if se.Name.Local != "ID" && se.Name.Local != "ID_RANGE" {
+		return dec.Skip()
+	}
+	var s string
+	if err := dec.DecodeElement(&s, se); err != nil {
+		return err
+	}
+	lo, hi, isRange := strings.Cut(strings.TrimSpace(s), "-")
+	a, err1 := strconv.ParseInt(strings.TrimSpace(lo), 10, 64)
+	b := a
+	var err2 error
+	if isRange {
+		b, err2 = strconv.ParseInt(strings.TrimSpace(hi), 10, 64)
+	}
+	if err1 != nil || err2 != nil || a <= 0 || b < a {
+		return &xml.SyntaxError{Msg: fmt.Sprintf("<%s>%s</%s> is not a host ID or ID range", se.Name.Local, excerpt(s), se.Name.Local)}
+	}
+	for id := a; id <= b; id++ {
+		if !emit(id, id) {
+			return errStopped
+		}
+	}
+	return nil
+}
+
+// Hosts yields the hosts q selects with their details (host list,
+// details=All unless q.Details says otherwise), in ascending ID order,
+// following the WARNING of each truncated page. Pages are spooled and
+// decoded as Detections describes.
+//
+// Qualys API: POST /api/2.0/fo/asset/host/?action=list
+func (s *VMDRService) Hosts(ctx context.Context, q HostQuery) iter.Seq2[Host, error] {
+	return func(yield func(Host, error) bool) {
+		limit, err := truncation(q.TruncationLimit)
+		if err == nil {
+			err = checkRange(q.Range)
+		}
+		details := q.Details
+		switch details {
+		case "":
+			details = "All"
+		case "None":
+			err = errors.New("qualys: Hosts: details=None lists IDs only: use HostIDs")
+		}
+		if err != nil {
+			yield(Host{}, err)
+			return
+		}
+		if emptyRange(q.Range) {
+			return
+		}
+		v := q.hostParams(details)
+		setFlag(v, "show_asset_id", q.ShowAssetID)
+		setFlag(v, "show_tags", q.ShowTags)
+		setFlag(v, "show_cloud_tags", q.ShowCloudTags)
+		setFlag(v, "show_trurisk", q.ShowTruRisk)
+		setFlag(v, "show_trurisk_factors", q.ShowTruRisk)
+		setFlag(v, "show_ars", q.ShowTruRisk)
+		if q.HostMetadata != "" {
+			v.Set("host_metadata", q.HostMetadata)
+		}
+		w := &walker[Host]{
+			c: s.client, what: "host list", path: hostListPath, params: v, roots: hostListRoots,
+			rng: q.Range, limit: limit, onDateTime: q.OnDateTime, decode: decodeHostItem,
+		}
+		w.run(ctx, yield)
+	}
+}
+
+// decodeHostItem decodes a HOST element.
+func decodeHostItem(dec *xml.Decoder, se *xml.StartElement, emit func(int64, Host) bool) error {
+	if se.Name.Local != "HOST" {
+		return dec.Skip()
+	}
+	var h Host
+	if err := dec.DecodeElement(&h, se); err != nil {
+		return err
+	}
+	if !emit(h.ID, h) {
+		return errStopped
+	}
+	return nil
+}
+
+// Detections yields the hosts of r that have detections matching q, each
+// with its detections, in ascending host ID order: host list detection
+// pages of q.TruncationLimit hosts, following the WARNING of each truncated
+// page. Each page is spooled to a temporary file (Options.SpoolDir) while
+// it downloads, then its hosts are decoded from the file and yielded one at
+// a time, so memory is bounded by one host. The connection and the
+// concurrency slot are released before the first host is yielded: the loop
+// body may be slow (Options.PageTimeout bounds the download only) and may
+// call the API server itself.
+//
+// A failed page is retried from the host after the last one yielded, never
+// repeating or skipping one; the complete hosts of a page that failed
+// mid-download (connection reset, truncated body, timeout) are yielded
+// before it is retried. A page that does not complete within
+// Options.PageTimeout (a host whose detections cannot be produced stalls
+// its page) is retried once, then with the truncation limit halved, down to
+// one host; when a single host still times out, its ID is learnt from the
+// host list and a *HostError (errors.Is ErrHostUnavailable) is yielded for
+// it. The iteration may be continued after a *HostError: it goes on with the
+// next host and the original limit. Any other error ends the iteration.
+//
+// Qualys API: POST /api/2.0/fo/asset/host/vm/detection/?action=list
+func (s *VMDRService) Detections(ctx context.Context, q DetectionQuery, r IDRange) iter.Seq2[Host, error] {
+	return func(yield func(Host, error) bool) {
+		path, v, err := q.params()
+		limit := 0
+		if err == nil {
+			limit, err = truncation(q.TruncationLimit)
+		}
+		if err == nil {
+			err = checkRange(r)
+		}
+		if err != nil {
+			yield(Host{}, err)
+			return
+		}
+		if emptyRange(r) {
+			return
+		}
+		w := &walker[Host]{
+			c: s.client, what: "host list detection", path: path, params: v, roots: hldRoots,
+			rng: r, limit: limit, decode: decodeHostItem, stuck: true,
+			findHost: func(ctx context.Context, from int64) (int64, bool, error) {
+				return s.nextHostID(ctx, from, r.Max, q.VMProcessedAfter)
+			},
+		}
+		w.run(ctx, yield)
+	}
+}
+
+// nextHostID returns the first host ID >= from (and <= max, if set) of the
+// host list, processed after since if set.
+func (s *VMDRService) nextHostID(ctx context.Context, from, max int64, since time.Time) (int64, bool, error) {
+	v := HostQuery{VMProcessedAfter: since}.hostParams("None")
+	v.Set("id_min", strconv.FormatInt(from, 10))
+	if max > 0 {
+		v.Set("id_max", strconv.FormatInt(max, 10))
+	}
+	v.Set("truncation_limit", "1")
+	c := s.client
+	r, err := c.newFormRequest(hostListPath, v)
+	if err != nil {
+		return 0, false, err
+	}
+	var id int64
+	err = c.do(ctx, r, func(resp *http.Response) error {
+		id = 0
+		info, err := readPage(resp.Body, hostListRoots, nil, func(dec *xml.Decoder, se *xml.StartElement) error {
+			return decodeIDItem(dec, se, func(n, _ int64) bool {
+				if id == 0 {
+					id = n
+				}
+				return false
+			})
+		})
+		if errors.Is(err, errStopped) {
+			return nil
+		}
+		if err != nil {
+			return pageError(r.op(), resp.Header.Get("Content-Type"), err)
+		}
+		if info.ret != nil {
+			return c.simpleReturnError(r.op(), r.url(), resp.StatusCode, resp.Header, info.ret)
+		}
+		return nil
+	})
+	return id, id != 0, err
+}
+
+// DetectionsParallel walks ranges concurrently, at most parallel at a time
+// (and never more calls in flight than the subscription allows), and yields
+// their hosts as they arrive; within one range hosts come in ascending ID
+// order. A *HostError is yielded with the index of its range and the
+// iteration goes on; any other error ends it. A walker waiting for the loop
+// body holds no concurrency slot: the others go on downloading. Breaking
+// out of the loop cancels the requests in flight and waits for the walkers
+// to stop and remove their spool files.
+//
+// Qualys API: POST /api/2.0/fo/asset/host/vm/detection/?action=list
+func (s *VMDRService) DetectionsParallel(ctx context.Context, q DetectionQuery, ranges []IDRange, parallel int) iter.Seq2[RangedHost, error] {
+	return func(yield func(RangedHost, error) bool) {
+		walk := func(ctx context.Context, i int) iter.Seq2[Host, error] { return s.Detections(ctx, q, ranges[i]) }
+		hostErr := func(err error) bool { return errors.Is(err, ErrHostUnavailable) }
+		for r, err := range fanIn(ctx, len(ranges), parallel, walk, hostErr) {
+			if !yield(RangedHost{Range: r.idx, Host: r.v}, err) {
+				return
+			}
+		}
+	}
+}
+
+// errStopped is returned by an item decoder when the consumer stopped.
+var errStopped = errors.New("qualys: iteration stopped by the caller")
+
+// walker walks the pages of one API-server list (host list, host list
+// detection or KnowledgeBase) over an ID range, following WARNING id_min
+// links, and yields its records in ascending ID order.
+type walker[T any] struct {
+	c          *Client
+	what       string     // the API, for messages
+	path       string     // endpoint
+	params     url.Values // fixed parameters; id_min, id_max and truncation_limit are added
+	roots      []string
+	rng        IDRange
+	limit      int // truncation_limit; 0: not sent
+	kb         bool
+	onDateTime func(time.Time)
+	decode     func(dec *xml.Decoder, se *xml.StartElement, emit func(id int64, v T) bool) error
+
+	// Stuck-host handling (host list detection): timeouts halve the limit,
+	// and at one host findHost names the host that stalls.
+	stuck    bool
+	findHost func(ctx context.Context, from int64) (int64, bool, error)
+}
+
+// run walks the list and hands each record to yield.
+func (w *walker[T]) run(ctx context.Context, yield func(T, error) bool) {
+	c := w.c
+	var zero T
+	bo := &backoff.ExponentialBackOff{
+		InitialInterval: c.backoffBase, RandomizationFactor: 0.5, Multiplier: 2, MaxInterval: c.backoffMax,
+	}
+	bo.Reset()
+	var (
+		next      = w.rng.Min // id_min of the next page; 0: none
+		limit     = w.limit
+		last      int64 // the last ID yielded
+		probe     int64 // a host being tested on its own: id_max of the next page
+		retries   int   // failed attempts since the last progress
+		sizeTries int   // timeouts at the current limit
+		reported  bool  // DATETIME handed to onDateTime
+	)
+	for {
+		if err := ctx.Err(); err != nil {
+			yield(zero, fmt.Errorf("qualys: %s: %w", w.what, err))
+			return
+		}
+		form := url.Values{}
+		for k, v := range w.params {
+			form[k] = v
+		}
+		if next > 0 {
+			form.Set("id_min", strconv.FormatInt(next, 10))
+		}
+		if maxID := cmpOr(probe, w.rng.Max); maxID > 0 {
+			form.Set("id_max", strconv.FormatInt(maxID, 10))
+		}
+		if limit > 0 {
+			form.Set("truncation_limit", strconv.Itoa(limit))
+		}
+		r, err := c.newFormRequest(w.path, form)
+		if err != nil {
+			yield(zero, err)
+			return
+		}
+		var (
+			info       pageInfo
+			progressed bool
+			stopped    bool
+		)
+		emit := func(id int64, v T) bool {
+			if id != 0 && last != 0 && id <= last {
+				return true // already yielded (a retried page): never twice
+			}
+			if id > 0 {
+				last = id
+			}
+			progressed = true
+			if !yield(v, nil) {
+				stopped = true
+				return false
+			}
+			return true
+		}
+		// The page is spooled while the request runs (holding the
+		// concurrency slot and within the per-request timeout), then
+		// decoded and yielded once both are released.
+		var (
+			sp    *spool
+			ctype string
+		)
+		handle := func(resp *http.Response) error {
+			ctype = resp.Header.Get("Content-Type")
+			var (
+				ret *simpleReturn
+				err error
+			)
+			sp, ret, err = c.spoolPage(resp.Body, w.roots)
+			var se *spoolError
+			switch {
+			case ret != nil:
+				return c.simpleReturnError(r.op(), r.url(), resp.StatusCode, resp.Header, ret)
+			case errors.As(err, &se):
+				return &permanentError{fmt.Errorf("qualys: %s: %w", r.op(), err)}
+			case err != nil:
+				return pageError(r.op(), ctype, err)
+			}
+			return nil
+		}
+		if w.kb {
+			if err := c.kbLock.acquire(ctx); err != nil {
+				yield(zero, fmt.Errorf("qualys: %s: %w", r.op(), err))
+				return
+			}
+		}
+		_, err = c.attempt(ctx, r, handle)
+		if w.kb {
+			c.kbLock.release()
+		}
+		if sp != nil {
+			info, err = w.decodeSpool(ctx, sp, err, r.op(), ctype, func(s string) {
+				if !reported && w.onDateTime != nil {
+					if t, err := parseDateTime(s); err == nil {
+						reported = true
+						w.onDateTime(t)
+					}
+				}
+			}, func(dec *xml.Decoder, se *xml.StartElement) error { return w.decode(dec, se, emit) })
+		}
+		if stopped {
+			return
+		}
+		if err == nil {
+			retries, sizeTries = 0, 0
+			bo.Reset()
+			if probe > 0 { // the host alone came through: go on after it
+				next, probe = probe+1, 0
+				if w.rng.Max > 0 && next > w.rng.Max {
+					return
+				}
+				continue
+			}
+			n, ok := info.warning.nextIDMin()
+			switch {
+			case !ok && info.warning != nil && last > 0:
+				c.log.Warn("qualys: truncation WARNING without a next-page URL; going on after the last ID",
+					slog.String("op", r.op()), slog.String("code", info.warning.Code), slog.String("text", info.warning.Text))
+				n = last + 1
+			case !ok:
+				return // the last page
+			case n <= last || n <= next:
+				yield(zero, fmt.Errorf("qualys: %s: the next page (id_min=%d) does not advance past ID %d; stopped to avoid an endless loop", r.op(), n, max(last, next-1)))
+				return
+			}
+			next = n
+			if limit < w.limit { // pages come through again: grow back
+				limit = min(limit*2, w.limit)
+			}
+			continue
+		}
+		if progressed {
+			next = last + 1
+			retries = 0
+			bo.Reset()
+		}
+		if w.stuck && errors.Is(err, ErrPageTimeout) {
+			if probe > 0 { // the page of this one host stalls: it is stuck
+				c.log.Warn("qualys: host detections unavailable", slog.Int64("host_id", probe), slog.String("error", err.Error()))
+				if !yield(zero, &HostError{HostID: probe, Reason: fmt.Sprintf("its detection page does not complete within %s, even alone", c.pageTimeout)}) {
+					return
+				}
+				next, probe, limit, sizeTries = probe+1, 0, w.limit, 0
+				if w.rng.Max > 0 && next > w.rng.Max {
+					return
+				}
+				continue
+			}
+			c.retries.Add(1)
+			if sizeTries++; sizeTries <= stuckRetries {
+				c.log.Info("qualys: page timed out, retrying", slog.String("op", r.op()), slog.Int64("id_min", next), slog.Int("truncation_limit", limit))
+				continue
+			}
+			sizeTries = 0
+			if limit > 1 {
+				limit = max(1, limit/2)
+				c.log.Info("qualys: page timed out again, halving the truncation limit", slog.String("op", r.op()),
+					slog.Int64("id_min", next), slog.Int("truncation_limit", limit))
+				continue
+			}
+			id, found, ferr := w.findHost(ctx, next)
+			switch {
+			case ferr != nil:
+				yield(zero, fmt.Errorf("qualys: %s: finding the host whose page times out: %w (after: %v)", w.what, ferr, err))
+				return
+			case !found:
+				yield(zero, err)
+				return
+			}
+			probe = id
+			continue
+		}
+		retry, wait := retryable(err)
+		if !retry {
+			yield(zero, err)
+			return
+		}
+		if retries >= c.maxRetries {
+			yield(zero, fmt.Errorf("%w (gave up after %d retries)", err, retries))
+			return
+		}
+		retries++
+		if wait > 0 {
+			wait += c.jitter(min(c.waitJitter, wait/10+time.Millisecond))
+		} else {
+			wait = bo.NextBackOff()
+		}
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
+			yield(zero, fmt.Errorf("%w (not retried: the wait of %s outlasts the deadline)", err, wait.Round(time.Second)))
+			return
+		}
+		c.retries.Add(1)
+		c.log.Info("qualys: retrying", slog.String("op", r.op()), slog.Int("retry", retries), slog.Int64("id_min", next),
+			slog.Duration("wait", wait), slog.String("error", err.Error()))
+		if serr := c.sleep(ctx, wait); serr != nil {
+			yield(zero, fmt.Errorf("qualys: %s: %w (while waiting to retry after: %v)", r.op(), serr, err))
+			return
+		}
+	}
+}
+
+// decodeSpool decodes the page sp spooled by an attempt that ended with
+// attemptErr, handing its records to item, and removes it. A page whose
+// attempt failed (a read error, the per-request timeout, a truncated body)
+// is decoded too when the failure is retried: the complete records it holds
+// are yielded, as if they had streamed in before the failure, and the page
+// is retried after the last one. A page the decoder reads to the end of its
+// root element is complete, whatever the attempt reported after it.
+func (w *walker[T]) decodeSpool(ctx context.Context, sp *spool, attemptErr error, op, ctype string, onDateTime func(string),
+	item func(dec *xml.Decoder, se *xml.StartElement) error) (pageInfo, error) {
+	defer sp.remove()
+	if retry, _ := retryable(attemptErr); attemptErr != nil && (!retry || ctx.Err() != nil) {
+		return pageInfo{}, attemptErr
+	}
+	r, err := sp.open()
+	if err != nil {
+		if attemptErr != nil {
+			return pageInfo{}, attemptErr
+		}
+		return pageInfo{}, &permanentError{fmt.Errorf("qualys: %s: %w", op, err)}
+	}
+	info, err := readPage(r, w.roots, onDateTime, item)
+	var se *spoolError
+	switch {
+	case errors.Is(err, errStopped):
+		return info, &permanentError{err}
+	case err == nil:
+		if attemptErr != nil {
+			w.c.log.Debug("qualys: the spooled page is complete despite the attempt's error", slog.String("op", op), slog.String("error", attemptErr.Error()))
+		}
+		return info, nil
+	case attemptErr != nil:
+		return info, attemptErr
+	case errors.As(err, &se):
+		return info, &permanentError{fmt.Errorf("qualys: %s: reading the spooled page: %w", op, err)}
+	}
+	// The body was complete, the decoder disagrees: an invalid page.
+	return info, pageError(op, ctype, &decodeError{err})
+}
+
+// cmpOr returns the first of a, b that is not zero.
+func cmpOr(a, b int64) int64 {
+	if a != 0 {
+		return a
+	}
+	return b
+}
+
+// compressIDs renders sorted, distinct IDs as Qualys's list syntax with
+// runs compressed: 1,2,3,5,9,10 → "1-3,5,9-10".
+func compressIDs(ids []int64) string {
+	var b strings.Builder
+	for i := 0; i < len(ids); {
+		j := i
+		for j+1 < len(ids) && ids[j+1] == ids[j]+1 {
+			j++
+		}
+		if b.Len() > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.FormatInt(ids[i], 10))
+		if j > i {
+			b.WriteByte('-')
+			b.WriteString(strconv.FormatInt(ids[j], 10))
+		}
+		i = j + 1
+	}
+	return b.String()
+}
+
+// sortedIDs returns ids sorted, without duplicates and non-positive values.
+func sortedIDs(ids []int64) []int64 {
+	out := slices.DeleteFunc(slices.Clone(ids), func(id int64) bool { return id <= 0 })
+	slices.Sort(out)
+	return slices.Compact(out)
+}

@@ -1,0 +1,379 @@
+package source
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
+	gosync "sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/qflow/qflow/internal/qualys"
+	"github.com/qflow/qflow/internal/sync"
+)
+
+// VulnLookup reads stored KnowledgeBase entries: the kb transform map's vuln
+// values by QID (JSON values). The SQLite and PostgreSQL stores implement it.
+type VulnLookup interface {
+	VulnAttributes(ctx context.Context, qids []int64) (map[int64]map[string]any, error)
+}
+
+// VMDR reads hosts with their vulnerability detections from the host
+// detection list API. A run takes the host IDs first (as Qualys recommends),
+// splits them into ranges of equal size and pulls the detections of several
+// ranges in parallel. Each host becomes one record: the JSON encoding of
+// qualys.Host, its detections under VULNERABILITIES, each joined with its
+// KnowledgeBase entry as QID_INFO and MITRE_* lists (see
+// docs/transform-maps.md).
+type VMDR struct {
+	client   *qualys.Client
+	query    qualys.DetectionQuery
+	parallel int
+	kb       VulnLookup
+	log      *slog.Logger
+	total    atomic.Int64
+
+	mu      gosync.Mutex
+	cache   map[int64]*qidJoin // nil value: QID not in the KnowledgeBase
+	planned time.Time          // server DATETIME of Plan's host list
+}
+
+var _ sync.Source = (*VMDR)(nil)
+var _ sync.ServerClock = (*VMDR)(nil)
+
+// VMDROptions configure a VMDR source.
+type VMDROptions struct {
+	// PageSize is the truncation_limit: hosts per page (default 1000).
+	PageSize int
+	// Parallel is the number of host-ID ranges pulled at once (default 2);
+	// the client also keeps within the subscription's concurrency limit.
+	Parallel int
+	// Query overrides the detection filters; zero means every detection the
+	// subscription holds (qualys.AllDetections).
+	Query *qualys.DetectionQuery
+	// KB joins detections with stored KnowledgeBase entries; nil: no join.
+	KB VulnLookup
+	// Logger receives a line per quarantined host; nil: discard.
+	Logger *slog.Logger
+}
+
+// NewVMDR returns a VMDR source reading through client.
+func NewVMDR(client *qualys.Client, opts VMDROptions) *VMDR {
+	q := qualys.AllDetections()
+	if opts.Query != nil {
+		q = *opts.Query
+	}
+	if opts.PageSize > 0 {
+		q.TruncationLimit = opts.PageSize
+	}
+	if q.TruncationLimit <= 0 {
+		q.TruncationLimit = 1000
+	}
+	if opts.Parallel <= 0 {
+		opts.Parallel = 2
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	v := &VMDR{client: client, query: q, parallel: opts.Parallel, kb: opts.KB, log: opts.Logger, cache: map[int64]*qidJoin{}}
+	v.total.Store(-1)
+	return v
+}
+
+// Name implements sync.Source.
+func (v *VMDR) Name() string { return "vmdr" }
+
+// Calls implements sync.Source.
+func (v *VMDR) Calls() int64 { return v.client.Stats().Calls }
+
+// ServerTime implements sync.ServerClock: the API server's DATETIME when
+// Plan listed the hosts (no extra call), which the next incremental run
+// passes as vm_processed_after.
+func (v *VMDR) ServerTime(ctx context.Context) (time.Time, error) {
+	v.mu.Lock()
+	t := v.planned
+	v.mu.Unlock()
+	if !t.IsZero() {
+		return t, nil
+	}
+	return v.client.VMDR.ServerTime(ctx)
+}
+
+// Total implements sync.Source: the number of hosts the run reads, known
+// once the run is planned in this process (-1 otherwise).
+func (v *VMDR) Total(context.Context, time.Time) (int64, error) { return v.total.Load(), nil }
+
+// Plan implements sync.Source: it lists the IDs of the hosts to read
+// (processed after since, on incremental runs) and splits them into ranges
+// of equal host counts, several per parallel worker.
+func (v *VMDR) Plan(ctx context.Context, since time.Time) ([]sync.Partition, error) {
+	var ids []int64
+	hq := qualys.HostQuery{VMProcessedAfter: since, TruncationLimit: idPageSize, OnDateTime: func(t time.Time) {
+		v.mu.Lock()
+		v.planned = t
+		v.mu.Unlock()
+	}}
+	for id, err := range v.client.VMDR.HostIDs(ctx, hq) {
+		if err != nil {
+			return nil, fmt.Errorf("list host IDs: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	v.total.Store(int64(len(ids)))
+	return splitIDs(ids, rangeSize(len(ids), v.query.TruncationLimit, v.parallel)), nil
+}
+
+// idPageSize is the truncation_limit of host ID lists: IDs are small, so
+// one call lists many.
+const idPageSize = 50_000
+
+// rangeSize is the number of hosts per host-ID range for n hosts: a whole
+// number of pages, so that no range but the last ends with a short page (a
+// call is what the subscription's rate limit counts), and enough ranges for
+// up to four per worker.
+func rangeSize(n, pageSize, parallel int) int {
+	if pageSize <= 0 {
+		pageSize = 1000
+	}
+	pages := (n + pageSize - 1) / pageSize
+	ranges := max(1, min(pages, 4*parallel))
+	return max(1, (pages+ranges-1)/ranges) * pageSize
+}
+
+// splitIDs cuts sorted ids into partitions "min:max" of size hosts each
+// (the last one shorter).
+func splitIDs(ids []int64, size int) []sync.Partition {
+	var parts []sync.Partition
+	for lo := 0; lo < len(ids); lo += size {
+		hi := min(lo+size, len(ids)) - 1
+		parts = append(parts, sync.Partition{ID: fmt.Sprintf("%d:%d", ids[lo], ids[hi])})
+	}
+	return parts
+}
+
+func parseIDRange(p sync.Partition) (qualys.IDRange, error) {
+	a, b, ok := strings.Cut(p.ID, ":")
+	lo, err1 := strconv.ParseInt(a, 10, 64)
+	hi, err2 := strconv.ParseInt(b, 10, 64)
+	if !ok || err1 != nil || err2 != nil || lo > hi {
+		return qualys.IDRange{}, fmt.Errorf("bad VMDR partition %q in saved cursor (run with --full to start over)", p.ID)
+	}
+	r := qualys.IDRange{Min: lo, Max: hi}
+	if p.Position != "" {
+		pos, err := strconv.ParseInt(p.Position, 10, 64)
+		if err != nil {
+			return qualys.IDRange{}, fmt.Errorf("bad VMDR cursor position %q (run with --full to start over)", p.Position)
+		}
+		r.Min = max(r.Min, pos+1)
+	}
+	return r, nil
+}
+
+// Extract implements sync.Source. A host whose detections cannot be
+// delivered (its page times out even one host at a time) is emitted as a
+// quarantined record with the reason, and the range goes on.
+func (v *VMDR) Extract(ctx context.Context, since time.Time, parts []sync.Partition, emit func(sync.Record) error) error {
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(v.parallel)
+	q := v.query
+	q.VMProcessedAfter = since
+	for _, p := range parts {
+		r, err := parseIDRange(p)
+		if err != nil {
+			return err
+		}
+		g.Go(func() error {
+			if r.Min <= r.Max {
+				for h, err := range v.client.VMDR.Detections(ctx, q, r) {
+					if err != nil {
+						var he *qualys.HostError
+						if !errors.As(err, &he) {
+							return fmt.Errorf("detections of hosts %d–%d: %w", r.Min, r.Max, err)
+						}
+						key := strconv.FormatInt(he.HostID, 10)
+						v.log.Warn("host quarantined: its detections could not be delivered", "host_id", he.HostID, "reason", he.Reason)
+						raw, _ := json.Marshal(map[string]any{"ID": he.HostID})
+						if err := emit(sync.Record{Partition: p.ID, Key: key, Position: key, Raw: raw, Quarantine: "VMDR host " + key + ": " + he.Error()}); err != nil {
+							return err
+						}
+						continue
+					}
+					raw, err := v.document(ctx, &h)
+					if err != nil {
+						return err
+					}
+					key := strconv.FormatInt(h.ID, 10)
+					if err := emit(sync.Record{Partition: p.ID, Key: key, Position: key, Raw: raw}); err != nil {
+						return err
+					}
+				}
+			}
+			return emit(sync.Record{Partition: p.ID, PartitionDone: true})
+		})
+	}
+	return g.Wait()
+}
+
+// hostDoc is the VMDR source document: the host as the API sent it, its
+// detections under VULNERABILITIES joined with the KnowledgeBase.
+type hostDoc struct {
+	qualys.Host
+	Vulns []vulnDoc `json:"VULNERABILITIES,omitempty"`
+}
+
+type vulnDoc struct {
+	qualys.Detection
+	*qidJoin
+}
+
+// qidJoin is what a detection gains from its KnowledgeBase entry.
+type qidJoin struct {
+	QIDInfo            *qidInfo `json:"QID_INFO,omitempty"`
+	MitreTacticID      []string `json:"MITRE_TACTIC_ID,omitempty"`
+	MitreTacticName    []string `json:"MITRE_TACTIC_NAME,omitempty"`
+	MitreTechniqueID   []string `json:"MITRE_TECHNIQUE_ID,omitempty"`
+	MitreTechniqueName []string `json:"MITRE_TECHNIQUE_NAME,omitempty"`
+}
+
+type qidInfo struct {
+	QID        qidFacts   `json:"qid"`
+	CorExploit []corEntry `json:"corExploit,omitempty"`
+	CorMalware []corEntry `json:"corMalware,omitempty"`
+}
+
+type qidFacts struct {
+	QID                 int64    `json:"qid"`
+	Title               string   `json:"title,omitempty"`
+	VulnType            string   `json:"vulnType,omitempty"`
+	Severity            *int64   `json:"severity,omitempty"`
+	Category            string   `json:"category,omitempty"`
+	Description         string   `json:"description,omitempty"`
+	Consequence         string   `json:"consequence,omitempty"`
+	Solution            string   `json:"solution,omitempty"`
+	CvssBase            *float64 `json:"cvssBase,omitempty"`
+	CvssTemporal        *float64 `json:"cvssTemporal,omitempty"`
+	Cvss3Base           *float64 `json:"cvss3Base,omitempty"`
+	Cvss3Temporal       *float64 `json:"cvss3Temporal,omitempty"`
+	CvssAccessVector    string   `json:"cvssAccessVector,omitempty"`
+	PatchExist          *bool    `json:"patchExist,omitempty"`
+	CveID               []string `json:"cveId,omitempty"`
+	PublishedDate       string   `json:"publishedDate,omitempty"`
+	LastServiceModified string   `json:"lastServiceModified,omitempty"`
+	ThreatIntel         []string `json:"threatIntel,omitempty"`
+}
+
+type corEntry struct {
+	VendorName string `json:"vendorName"`
+}
+
+// document encodes a host as the VMDR source document.
+func (v *VMDR) document(ctx context.Context, h *qualys.Host) ([]byte, error) {
+	joins, err := v.joins(ctx, h.Detections)
+	if err != nil {
+		return nil, err
+	}
+	d := hostDoc{Host: *h, Vulns: make([]vulnDoc, len(h.Detections))}
+	for i, det := range h.Detections {
+		d.Vulns[i] = vulnDoc{Detection: det, qidJoin: joins[det.QID]}
+	}
+	b, err := json.Marshal(d)
+	if err != nil {
+		return nil, fmt.Errorf("encode VMDR host %d: %w", h.ID, err)
+	}
+	return b, nil
+}
+
+// joins returns the KnowledgeBase join of each QID of dets, reading the
+// QIDs it has not cached from the store.
+func (v *VMDR) joins(ctx context.Context, dets []qualys.Detection) (map[int64]*qidJoin, error) {
+	out := make(map[int64]*qidJoin, len(dets))
+	if v.kb == nil {
+		return out, nil
+	}
+	var missing []int64
+	v.mu.Lock()
+	for _, d := range dets {
+		if j, ok := v.cache[d.QID]; ok {
+			out[d.QID] = j
+		} else if !slices.Contains(missing, d.QID) {
+			missing = append(missing, d.QID)
+		}
+	}
+	v.mu.Unlock()
+	if len(missing) == 0 {
+		return out, nil
+	}
+	attrs, err := v.kb.VulnAttributes(ctx, missing)
+	if err != nil {
+		return nil, fmt.Errorf("join KnowledgeBase: %w", err)
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if len(v.cache) > 100_000 { // bound memory on huge KnowledgeBases
+		clear(v.cache)
+	}
+	for _, q := range missing {
+		var j *qidJoin
+		if a, ok := attrs[q]; ok {
+			j = joinFrom(q, a)
+		}
+		v.cache[q] = j
+		out[q] = j
+	}
+	return out, nil
+}
+
+// joinFrom builds a detection's KnowledgeBase join from the stored vuln
+// values (field names of the kb-default transform map).
+func joinFrom(qid int64, a map[string]any) *qidJoin {
+	str := func(k string) string { s, _ := a[k].(string); return s }
+	num := func(k string) *float64 {
+		if f, ok := a[k].(float64); ok {
+			return &f
+		}
+		return nil
+	}
+	list := func(k string) []string {
+		xs, _ := a[k].([]any)
+		var out []string
+		for _, x := range xs {
+			if s, ok := x.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	f := qidFacts{QID: qid, Title: str("title"), VulnType: str("vuln_type"), Category: str("category"),
+		Description: str("diagnosis"), Consequence: str("consequence"), Solution: str("solution"),
+		CvssBase: num("cvss2_base"), CvssTemporal: num("cvss2_temporal"), Cvss3Base: num("cvss3_base"), Cvss3Temporal: num("cvss3_temporal"),
+		CvssAccessVector: str("cvss3_vector"), CveID: list("cve_ids"), PublishedDate: str("published"),
+		LastServiceModified: str("last_modified"), ThreatIntel: list("threat_intel")}
+	if f.CvssAccessVector == "" {
+		f.CvssAccessVector = str("cvss2_vector")
+	}
+	if s := num("severity"); s != nil {
+		i := int64(*s)
+		f.Severity = &i
+	}
+	if b, ok := a["patchable"].(bool); ok {
+		f.PatchExist = &b
+	}
+	info := &qidInfo{QID: f}
+	for _, s := range list("exploit_sources") {
+		info.CorExploit = append(info.CorExploit, corEntry{VendorName: s})
+	}
+	for _, s := range list("malware_sources") {
+		info.CorMalware = append(info.CorMalware, corEntry{VendorName: s})
+	}
+	return &qidJoin{QIDInfo: info, MitreTacticID: list("mitre_tactic_ids"), MitreTacticName: list("mitre_tactic_names"),
+		MitreTechniqueID: list("mitre_technique_ids"), MitreTechniqueName: list("mitre_technique_names")}
+}

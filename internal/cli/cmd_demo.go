@@ -96,7 +96,8 @@ func truthDiffs(sum *Summary, t qualyssim.Truth) []string {
 		}
 	}
 	ft := sum.FindingTotals
-	check("active assets", sum.Totals.ActiveAssets-ft.Hosts, int64(t.Assets))
+	check("CSAM assets", sum.Totals.ActiveRecords["CSAM"], int64(t.Assets))
+	check("unified assets (one per machine)", sum.Totals.ActiveAssets, int64(t.UnifiedAssets))
 	check("software installs", sum.Totals.SoftwareInstalls, int64(t.SoftwareInstalls))
 	check("VMDR hosts", ft.Hosts, int64(t.Hosts-len(t.StuckHosts)))
 	check("findings", ft.Findings, int64(t.Detections.Total))

@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -12,19 +13,22 @@ import (
 
 type simFlags struct {
 	listen, username, password, rateLimit, latency, faults, caOut string
-	assets, hosts, epoch, concurrency                             int
+	assets, hosts, epoch, concurrency, subscriptions              int
 	seed                                                          int64
+	overlap                                                       float64
 	tokenTTL                                                      time.Duration
 	tls                                                           bool
 }
 
 func (f *simFlags) register(cmd *cobra.Command, withServe bool) {
 	fl := cmd.Flags()
-	fl.IntVar(&f.assets, "assets", 2000, "number of assets in the simulated subscription")
+	fl.IntVar(&f.assets, "assets", 2000, "number of assets in each simulated subscription")
 	fl.IntVar(&f.hosts, "hosts", 0, "number of VMDR hosts (0: one per CSAM asset with a hostId plus 5% VMDR-only hosts)")
 	fl.IntVar(&f.epoch, "epoch", 0, "simulated time to start at: epoch N equals N calls of POST /_sim/advance (fixes, reopens and adds detections, modifies hosts)")
 	fl.Int64Var(&f.seed, "seed", 1, "seed of the data set and of the faults")
 	fl.StringVar(&f.faults, "faults", "", "faults to inject, e.g. 5xx=0.05,reset=0.02,nohasmore=0.02,slow=0.01:10s,malformed=0.01")
+	fl.IntVar(&f.subscriptions, "subscriptions", 1, "number of subscriptions served (each with --assets assets; usernames <username>1 ... <username>K when more than 1)")
+	fl.Float64Var(&f.overlap, "overlap", 0, "fraction (0..1) of the machines of each subscription after the first that also appear in an earlier one (same hardware identifiers)")
 	if !withServe {
 		return
 	}
@@ -45,7 +49,7 @@ func (f *simFlags) config(g *globals) (qualyssim.Config, error) {
 		return qualyssim.Config{}, fmt.Errorf("--faults: %w", err)
 	}
 	cfg := qualyssim.Config{Assets: f.assets, Hosts: f.hosts, Epoch: f.epoch, Seed: f.seed, Faults: faults, Username: f.username, Password: f.password,
-		TokenTTL: f.tokenTTL, ConcurrencyLimit: f.concurrency, Logger: g.logger()}
+		Subscriptions: f.subscriptions, Overlap: f.overlap, TokenTTL: f.tokenTTL, ConcurrencyLimit: f.concurrency, Logger: g.logger()}
 	if cfg.RateLimit, cfg.RateWindow, err = qualyssim.ParseRateLimit(f.rateLimit); err != nil {
 		return cfg, fmt.Errorf("--rate-limit: %w", err)
 	}
@@ -71,7 +75,17 @@ Gateway (JWT): POST /auth, /rest/2.0/count/am/asset, /rest/2.0/search/am/asset.
 API server (basic auth + X-Requested-With): /api/{2.0,3.0,4.0,5.0}/fo/asset/host/,
 /api/{2.0,…}/fo/asset/host/vm/detection/, /api/2.0/fo/knowledge_base/vuln/, /msp/about.php.
 
-Default credentials: username "qflow", password "qflow-sim".`,
+Default credentials: username "qflow", password "qflow-sim".
+
+--subscriptions K serves K subscriptions, each with its own assets, hosts,
+detections, tokens and limits, as users qflow1 ... qflowK (same password).
+--overlap F makes a fraction F of the machines of each subscription after the
+first also machines of an earlier one: same serial, hardware UUID, MACs and
+FQDN, own assetId, hostId and agentId. /_sim/truth then lists each
+subscription and gives unified_assets, the number of distinct machines across
+subscriptions and sources. About 3% of the machines report shared junk
+identifiers (placeholder serials, all-zero UUID, virtual MACs) that must not
+merge.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := f.config(g)
@@ -82,8 +96,14 @@ Default credentials: username "qflow", password "qflow-sim".`,
 			if err != nil {
 				return err
 			}
-			u, p := srv.Credentials()
-			fmt.Fprintf(g.env.Stderr, "qualyssim: %d assets, seed %d, epoch %d, credentials %s / %s, concurrency limit %d\n", f.assets, f.seed, f.epoch, u, p, f.concurrency)
+			_, p := srv.Credentials()
+			users := srv.Usernames()
+			if len(users) == 1 {
+				fmt.Fprintf(g.env.Stderr, "qualyssim: %d assets, seed %d, epoch %d, credentials %s / %s, concurrency limit %d\n", f.assets, f.seed, f.epoch, users[0], p, f.concurrency)
+			} else {
+				fmt.Fprintf(g.env.Stderr, "qualyssim: %d subscriptions of %d assets, overlap %g, seed %d, epoch %d, usernames %s, password %s, concurrency limit %d per subscription\n",
+					len(users), f.assets, f.overlap, f.seed, f.epoch, strings.Join(users, ", "), p, f.concurrency)
+			}
 			running, err := srv.Start(cmd.Context(), f.listen, f.tls, f.caOut)
 			if err != nil {
 				return err
@@ -104,7 +124,8 @@ Default credentials: username "qflow", password "qflow-sim".`,
 			if err != nil {
 				return fmt.Errorf("--faults: %w", err)
 			}
-			t, err := qualyssim.TruthFor(qualyssim.Config{Assets: tf.assets, Hosts: tf.hosts, Epoch: tf.epoch, Seed: tf.seed, Faults: faults})
+			t, err := qualyssim.TruthFor(qualyssim.Config{Assets: tf.assets, Hosts: tf.hosts, Epoch: tf.epoch, Seed: tf.seed, Faults: faults,
+				Subscriptions: tf.subscriptions, Overlap: tf.overlap})
 			if err != nil {
 				return err
 			}

@@ -93,7 +93,7 @@ system roots or --ca-file.`,
 	fl.DurationVar(&p.PageTimeout, "page-timeout", 5*time.Minute, "timeout of one page request, separate from the run")
 	fl.IntVar(&p.MaxRetries, "max-retries", 5, "retries of one request before the run fails")
 	fl.StringVar(&p.CAFile, "ca-file", "", "PEM file of CA certificates to trust in addition to the system roots")
-	fl.StringVar(&p.MapFile, "map", "", "transform map YAML file for a single source (default: the built-in csam-default, vmdr-default or kb-default map)")
+	fl.StringVar(&p.MapFile, "map", "", "transform map for a single source: a YAML file, or the name of an imported (qflow map import) or built-in map (default: the built-in csam-default, vmdr-default or kb-default)")
 	fl.BoolVar(&asJSON, "json", false, "print the run summary as one JSON object on stdout")
 	return cmd
 }

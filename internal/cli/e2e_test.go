@@ -106,8 +106,13 @@ func assertMatchesTruth(t *testing.T, dbPath string, truth qualyssim.Truth) {
 	if got := scalar(t, db, "SELECT count(DISTINCT native_key) FROM asset_records"); got != scalar(t, db, "SELECT count(*) FROM asset_records") {
 		t.Errorf("duplicate asset records")
 	}
+	// One asset per machine: within one subscription's CSAM every asset is
+	// a distinct machine (junk identifiers must not merge any).
 	if got := scalar(t, db, "SELECT count(*) FROM assets WHERE state = 'active'"); got != int64(truth.Assets) {
 		t.Errorf("assets = %d, truth %d", got, truth.Assets)
+	}
+	if got := scalar(t, db, "SELECT count(*) FROM assets a WHERE NOT EXISTS (SELECT 1 FROM asset_records r WHERE r.asset_id = a.id)"); got != 0 {
+		t.Errorf("%d assets without a record", got)
 	}
 	if got := scalar(t, db, "SELECT count(*) FROM installed_software"); got != int64(truth.SoftwareInstalls) {
 		t.Errorf("installed_software = %d, truth %d", got, truth.SoftwareInstalls)

@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"os"
@@ -134,26 +135,52 @@ func httpClient(p syncParams) (*http.Client, error) {
 	return &http.Client{Transport: tr}, nil
 }
 
-func loadMap(p syncParams, src model.Source, cat *model.Catalog) (*transform.Compiled, error) {
-	if p.MapFile != "" {
-		data, err := os.ReadFile(p.MapFile)
+// usedMap is the transform map a sync runs with and its exact text.
+type usedMap struct {
+	c    *transform.Compiled
+	yaml []byte
+}
+
+// loadMap resolves --map for src: an existing file, else the name of a map
+// imported into the database, else a built-in name; without --map the
+// built-in map of src.
+func loadMap(ctx context.Context, log *slog.Logger, p syncParams, src model.Source, cat *model.Catalog) (usedMap, error) {
+	if p.MapFile == "" {
+		data, err := transform.Default(src)
 		if err != nil {
-			return nil, fmt.Errorf("--map: %w", err)
+			return usedMap{}, err
 		}
-		tm, err := transform.Load(data, p.MapFile, cat)
-		if err != nil {
-			return nil, err
-		}
-		if tm.Map().Source != src {
-			return nil, fmt.Errorf("--map %s: the map reads %s records, but the source is %s", p.MapFile, tm.Map().Source, src)
-		}
-		return tm, nil
+		c, err := transform.Load(data, strings.ToLower(string(src))+"-default", cat)
+		return usedMap{c, data}, err
 	}
-	data, err := transform.Default(src)
+	what := p.MapFile
+	data, err := os.ReadFile(p.MapFile)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		// Not a file: a map name. The database is opened only if it exists.
+		st, err := openStoreIfExists(ctx, p.DB, log)
+		if err != nil {
+			return usedMap{}, err
+		}
+		m, err := findMap(ctx, st, p.MapFile)
+		if st != nil {
+			st.Close()
+		}
+		if err != nil {
+			return usedMap{}, fmt.Errorf("--map %s: no such file, and %w", p.MapFile, err)
+		}
+		data, what = m.YAML, m.Name+" ("+m.Origin+")"
+	case err != nil:
+		return usedMap{}, fmt.Errorf("--map: %w", err)
+	}
+	c, err := transform.Load(data, p.MapFile, cat)
 	if err != nil {
-		return nil, err
+		return usedMap{}, invalidMap(what, err)
 	}
-	return transform.Load(data, strings.ToLower(string(src))+"-default", cat)
+	if c.Map().Source != src {
+		return usedMap{}, fmt.Errorf("--map %s: the map reads %s records, but the source is %s", what, c.Map().Source, src)
+	}
+	return usedMap{c, data}, nil
 }
 
 // runSync performs one sync of each source p.Source names and returns the
@@ -186,9 +213,9 @@ func runSync(ctx context.Context, g *globals, log *slog.Logger, p syncParams) (*
 		return nil, errors.New("--map applies to one source: use it with --source csam, vmdr or kb")
 	}
 	cat := model.NewCatalog()
-	maps := map[string]*transform.Compiled{}
+	maps := map[string]usedMap{}
 	for _, n := range names {
-		if maps[n], err = loadMap(p, recordSource(n), cat); err != nil {
+		if maps[n], err = loadMap(ctx, log, p, recordSource(n), cat); err != nil {
 			return nil, err
 		}
 	}
@@ -225,6 +252,14 @@ func runSync(ctx context.Context, g *globals, log *slog.Logger, p syncParams) (*
 		return nil, err
 	}
 	defer st.Close()
+	// Keep the text of each map used, so that the map of a past run can be
+	// read back by its hash (runs.map_hash).
+	for _, n := range names {
+		um := maps[n]
+		if err := st.SaveRunMap(ctx, um.c.Hash(), um.c.Map().Name, string(um.yaml)); err != nil {
+			return nil, err
+		}
+	}
 
 	sum := &Summary{Source: p.Source, Subscription: p.Subscription, Database: st.Path(), State: sync.StateProcessed, Runs: []RunSummary{}}
 	var runErrs []error
@@ -246,7 +281,7 @@ func runSync(ctx context.Context, g *globals, log *slog.Logger, p syncParams) (*
 		case "vmdr":
 			src, label, batch = source.NewVMDR(client, source.VMDROptions{PageSize: p.PageSize, Parallel: p.Parallel, KB: st, Logger: log}), "hosts", 25
 		}
-		tm := maps[n]
+		tm := maps[n].c
 		runStart := time.Now()
 		prog := newProgress(g, log, p.Progress, label)
 		eng, err := sync.New(sync.Options{

@@ -47,6 +47,16 @@ type ident struct {
 	hostID                             int64
 	agentVersion, connectedFrom        string
 	easmDomain                         string
+	junk                               bool  // carries junk identifiers (placeholder serial or UUID, shared virtual MACs)
+	junkNICs                           uint8 // bit k: a virtual interface with junkNICMACs[k]
+}
+
+// junkNICMACs are the shared virtual MAC addresses junk machines report on
+// extra interfaces, with the interface names.
+var junkNICMACs = [...]struct{ mac, name string }{
+	{macAnyConnect, "Cisco AnyConnect Secure Mobility Client Virtual Miniport Adapter"},
+	{macDocker, "veth-docker"},
+	{macZero, "Teredo Tunneling Pseudo-Interface"},
 }
 
 // gen renders assets of a dataset. It is not safe for concurrent use; each
@@ -62,6 +72,10 @@ type gen struct {
 	m  *assetMeta
 	p  *osProfile
 	d  ident
+
+	iseed int64  // seed of the identity streams: the root subscription's
+	u     uint64 // machine number (see world.machine)
+	rid   int64  // asset ID of the root record (0 for VMDR-only hosts)
 }
 
 func newGen(ds *dataset) *gen {
@@ -72,7 +86,7 @@ func newGen(ds *dataset) *gen {
 
 // stream resets the generator's random source to the named stream of the current asset.
 func (g *gen) stream(label string) *rand.Rand {
-	seedStream(&g.pcg, g.ds.seed, g.i, label)
+	seedStream(&g.pcg, g.iseed, g.i, label)
 	return g.r
 }
 
@@ -82,14 +96,30 @@ var siteCodes = []string{"nyc", "ash", "sjc", "aus", "lon", "fra", "pun", "sin",
 func (g *gen) load(i int) { g.loadAs(i, g.ds.ids[i], &g.ds.meta[i]) }
 
 // loadAs prepares the identity of stream i with the given id and index entry
-// (VMDR-only hosts use streams past the assets).
+// (VMDR-only hosts use streams past the assets). A twin is generated from
+// the streams of its root subscription, except its assetId, hostId and
+// assetUUID/agentId.
 func (g *gen) loadAs(i int, id int64, m *assetMeta) {
 	g.i, g.id, g.m = i, id, m
+	w := g.ds.w
+	rs := w.root(g.ds.sub, i)
+	g.iseed, g.u, g.rid = w.seeds[rs], w.machine(rs, i), id
+	ownUUID := ""
+	if rs != g.ds.sub {
+		if i < len(w.ds[rs].ids) {
+			g.rid = w.ds[rs].ids[i]
+		}
+		seedStream(&g.pcg, g.ds.seed, i, "ident")
+		ownUUID = uuidFrom(g.r)
+	}
 	g.p = &osProfiles[g.m.os]
 	p, m := g.p, g.m
 	r := g.stream("ident")
 	d := ident{}
 	d.uuid = uuidFrom(r)
+	if ownUUID != "" {
+		d.uuid = ownUUID
+	}
 	d.first, d.last = pick(r, firstNames), pick(r, lastNames)
 	d.dept = pick(r, departments)
 	switch {
@@ -181,42 +211,63 @@ func (g *gen) loadAs(i int, id int64, m *assetMeta) {
 	} else {
 		d.ipv6 = fmt.Sprintf("2001:db8:%x:%x::%x", r.IntN(0x10000), r.IntN(0x10000), 1+r.IntN(0xffff))
 	}
-	d.mac, d.macVendor, d.macIntro = macFor(r, d.hw, m.cloud)
-	num := 1 + r.IntN(999)
+	d.mac, d.macVendor, d.macIntro = macFor(r, d.hw, m.cloud, w.macTail(g.u, 0))
+	// Host names end with the machine number (or a code of it), so no two
+	// machines share one; Windows names fit NetBIOS's 15 characters.
+	_ = r.IntN(999)
+	u := g.u
+	num := func(width int) string { return fmt.Sprintf("%0*d", width, u) }
+	winName := func(prefix, suffix string) string {
+		if p.family == famWindows && len(prefix)+len(suffix) > 15 {
+			prefix = prefix[:max(0, 15-len(suffix))]
+		}
+		return prefix + suffix
+	}
 	switch {
 	case m.source == srcEASM:
 		d.easmDomain = "example.com"
-		d.hostname = pick(r, []string{"portal", "api", "vpn", "mail", "shop", "www", "login", "cdn", "status", "dev"}) + fmt.Sprintf("%d", r.IntN(20))
+		d.hostname = pick(r, []string{"portal", "api", "vpn", "mail", "shop", "www", "login", "cdn", "status", "dev"}) + num(1)
+		_ = r.IntN(20)
 		d.domain = d.easmDomain
 	case p.family == famNetwork:
-		d.hostname = fmt.Sprintf("%s-%s-%02d", site, map[string]string{"Router": "rtr", "Switch": "sw", "Firewall": "fw"}[p.device], num%100)
+		d.hostname = fmt.Sprintf("%s-%s-%s", site, map[string]string{"Router": "rtr", "Switch": "sw", "Firewall": "fw"}[p.device], num(2))
 		d.domain = "net.corp.example.com"
 	case p.family == famMac:
-		d.hostname = fmt.Sprintf("%s%s-mbp", d.first[:1], d.last)
+		d.hostname = fmt.Sprintf("%s%s-mbp%s", d.first[:1], d.last, num(2))
 		d.domain = "corp.example.com"
 	case m.cloud == cloudAWS && p.family == famWindows:
-		d.hostname = "EC2AMAZ-" + alnum(r, 7, true)
+		_ = alnum(r, 7, true)
+		d.hostname = "EC2AMAZ-" + w.code(u, "ec2name", 7, alnumUpper, alnumUpper)
 		d.domain = "corp.example.com"
 	case m.cloud == cloudAWS:
 		d.hostname = "ip-" + strings.ReplaceAll(d.ip, ".", "-")
 		d.domain = "ec2.internal"
 	case m.cloud == cloudAzure:
-		d.hostname = fmt.Sprintf("vm-%s-%s-%02d", roleName(int(m.role)), strings.ToLower(d.env[:4]), num%100)
+		d.hostname = winName(fmt.Sprintf("vm-%s-%s-", roleName(int(m.role)), strings.ToLower(d.env[:4])), num(2))
 		d.domain = "internal.cloudapp.net"
 	case m.cloud == cloudGCP:
-		d.hostname = fmt.Sprintf("%s-%s-%s", roleName(int(m.role)), strings.ToLower(d.env[:4]), alnum(r, 4, false))
+		_ = alnum(r, 4, false)
+		d.hostname = winName(fmt.Sprintf("%s-%s-", roleName(int(m.role)), strings.ToLower(d.env[:4])), num(2))
 		d.domain = "c.example-prod.internal"
 	case p.family == famWindows && p.server:
-		d.hostname = strings.ToUpper(fmt.Sprintf("%s%s%03d", site, roleName(int(m.role)), num))
+		d.hostname = winName(strings.ToUpper(site+roleName(int(m.role))), num(3))
 		d.domain = "corp.example.com"
 	case p.family == famWindows:
-		d.hostname = pick(r, []string{"WKS-" + strings.ToUpper(d.dept[:3]) + "-" + fmt.Sprintf("%04d", r.IntN(10000)), "LAPTOP-" + alnum(r, 8, true), "DESKTOP-" + alnum(r, 7, true)})
+		_, _, _ = r.IntN(10000), alnum(r, 8, true), alnum(r, 7, true)
+		switch r.IntN(3) {
+		case 0:
+			d.hostname = winName("WKS-"+strings.ToUpper(d.dept[:3])+"-", num(4))
+		case 1:
+			d.hostname = "LAPTOP-" + w.code(u, "laptop", 8, alnumUpper, alnumUpper)
+		default:
+			d.hostname = "DESKTOP-" + w.code(u, "desktop", 7, alnumUpper, alnumUpper)
+		}
 		d.domain = "corp.example.com"
 	case p.family == famUnix:
-		d.hostname = fmt.Sprintf("aix%s%02d", strings.ToLower(d.env[:3]), num%100)
+		d.hostname = fmt.Sprintf("aix%s%s", strings.ToLower(d.env[:3]), num(2))
 		d.domain = "corp.example.com"
 	default:
-		d.hostname = fmt.Sprintf("%s-%s%02d", site, roleName(int(m.role)), num%100)
+		d.hostname = fmt.Sprintf("%s-%s%s", site, roleName(int(m.role)), num(2))
 		d.domain = "prod.example.internal"
 	}
 	d.fqdn = strings.ToLower(d.hostname) + "." + d.domain
@@ -226,7 +277,21 @@ func (g *gen) loadAs(i int, id int64, m *assetMeta) {
 			d.netbios = d.netbios[:15]
 		}
 	}
-	d.serial, d.hwUUID, d.biosDesc = hwIDs(r, d.hw, m.cloud, d.uuid)
+	d.serial, d.hwUUID, d.biosDesc = hwIDs(r, d.hw, m.cloud, w, u)
+	d.junk = d.hwUUID == amiUUID && m.source != srcEASM // EASM assets report no BIOS
+	if w.junk(rs, i) && m.source != srcEASM {
+		// Junk identifiers shared with many other machines; the FQDN (and
+		// the real MAC, if one is left) still tell this machine apart.
+		h := hashKey(uint64(g.iseed), "junkkind", uint64(i))
+		d.junk = true
+		d.serial, d.hwUUID = junkSerials[h%uint64(len(junkSerials))], zeroUUID
+		d.junkNICs = uint8(1 + (h>>8)%7)
+		if m.cloud == cloudNone && (h>>16)%3 == 0 {
+			// No real MAC: the primary interface reports the VPN adapter's.
+			d.mac, d.macVendor, d.macIntro = macAnyConnect, "Cisco Systems, Inc", 940636800000
+			d.junkNICs &^= 1
+		}
+	}
 	// Dates.
 	d.created = m.lastMod - msPerDay - r.Int64N(3*365*msPerDay)
 	d.sensorUpd = max(m.lastMod-r.Int64N(7*msPerDay), d.created)
@@ -234,7 +299,7 @@ func (g *gen) loadAs(i int, id int64, m *assetMeta) {
 	d.created = d.created / 1000 * 1000
 	d.lastBoot = (d.sensorUpd - r.Int64N(60*msPerDay)) / 1000 * 1000
 	_ = r.Int64N(7) // keeps the stream of the fields below stable
-	d.hostID = csamHostID(g.ds.seed, i)
+	d.hostID = csamHostID(g.ds, i)
 	switch p.family {
 	case famWindows:
 		d.agentVersion = pick(r, []string{"6.1.0.28", "5.5.0.29", "5.7.0.12", "6.0.0.41"})
@@ -307,8 +372,10 @@ func publicIP(r *rand.Rand) string {
 	return fmt.Sprintf("%s.%d", pick(r, []string{"192.0.2", "198.51.100", "203.0.113"}), 1+r.IntN(254))
 }
 
-func macFor(r *rand.Rand, hw hwProfile, cloud uint8) (mac, vendor string, intro int64) {
-	tail := fmt.Sprintf("%02x:%02x:%02x", r.IntN(256), r.IntN(256), r.IntN(256))
+// macFor returns a MAC address of the hardware's vendor ending in tail
+// (three bytes, unique to the machine's interface; see world.macTail).
+func macFor(r *rand.Rand, hw hwProfile, cloud uint8, tail string) (mac, vendor string, intro int64) {
+	_, _, _ = r.IntN(256), r.IntN(256), r.IntN(256)
 	switch {
 	case cloud == cloudAWS:
 		return fmt.Sprintf("0a:%02x:%02x:", r.IntN(256), r.IntN(256)) + tail, "", 0
@@ -332,18 +399,28 @@ func macFor(r *rand.Rand, hw hwProfile, cloud uint8) (mac, vendor string, intro 
 	return v.oui + ":" + tail, v.name, v.intro
 }
 
-// hwIDs returns the BIOS serial, hardware UUID and BIOS description; some
-// physical machines report vendor placeholders.
-func hwIDs(r *rand.Rand, hw hwProfile, cloud uint8, uuid string) (serial, hwUUID, bios string) {
+// hwIDs returns the BIOS serial, hardware UUID and BIOS description of
+// machine u; some physical machines report vendor placeholders. Serials and
+// UUIDs embed the machine number, so distinct machines never share one.
+func hwIDs(r *rand.Rand, hw hwProfile, cloud uint8, w *world, u uint64) (serial, hwUUID, bios string) {
 	hwUUID = uuidFrom(r)
+	hwUUID = hwUUID[:24] + w.node48(u, "hwuuid")
+	code := func(label string, n int, first, rest string) string { return w.code(u, label, n, first, rest) }
+	// hyperVSerial is the 30-digit Hyper-V serial; its last ten digits are unique.
+	hyperVSerial := func() string {
+		s := fmt.Sprintf("%s-%s-%s-%s-%s-%s-%s", digits(r, 4), digits(r, 4), digits(r, 4), digits(r, 4), digits(r, 4), digits(r, 4), digits(r, 2))
+		c := code("hyperv", 10, digitChars, digitChars)
+		return s[:20] + c[:4] + "-" + c[4:8] + "-" + c[8:]
+	}
 	switch {
 	case cloud == cloudAWS:
 		hwUUID = "ec2" + hwUUID[3:]
 		return hwUUID, hwUUID, "Amazon EC2 1.0"
 	case cloud == cloudAzure:
-		return fmt.Sprintf("%s-%s-%s-%s-%s-%s-%s", digits(r, 4), digits(r, 4), digits(r, 4), digits(r, 4), digits(r, 4), digits(r, 4), digits(r, 2)), hwUUID, "Microsoft Corporation Hyper-V UEFI Release v4.1"
+		return hyperVSerial(), hwUUID, "Microsoft Corporation Hyper-V UEFI Release v4.1"
 	case cloud == cloudGCP:
-		return "GoogleCloud-" + strings.ToUpper(hexStr(r, 32)), hwUUID, "Google Google 1.0"
+		s := "GoogleCloud-" + strings.ToUpper(hexStr(r, 32))
+		return s[:len(s)-12] + strings.ToUpper(w.node48(u, "gcpserial")), hwUUID, "Google Google 1.0"
 	case hw.manufacturer == "VMware":
 		h := strings.ReplaceAll(hwUUID, "-", "")
 		var sb strings.Builder
@@ -358,34 +435,46 @@ func hwIDs(r *rand.Rand, hw hwProfile, cloud uint8, uuid string) (serial, hwUUID
 		}
 		return sb.String(), hwUUID, "VMW71.00V.21100432.B64.2301110304"
 	case hw.manufacturer == "Microsoft":
-		return fmt.Sprintf("%s-%s-%s-%s-%s-%s-%s", digits(r, 4), digits(r, 4), digits(r, 4), digits(r, 4), digits(r, 4), digits(r, 4), digits(r, 2)), hwUUID, "Hyper-V UEFI Release v4.1"
+		return hyperVSerial(), hwUUID, "Hyper-V UEFI Release v4.1"
 	}
 	if (hw.category2 == "Desktop" || hw.category2 == "Server") && r.IntN(100) < 8 {
-		return pick(r, biosPlaceholders), "03000200-0400-0500-0006-000700080009", "American Megatrends Inc. 1.0"
+		return pick(r, biosPlaceholders), amiUUID, "American Megatrends Inc. 1.0"
 	}
 	switch hw.manufacturer {
 	case "Dell":
-		return alnum(r, 7, true), hwUUID, "Dell Inc. " + pick(r, []string{"2.19.1", "1.14.0", "2.21.2"})
+		_ = alnum(r, 7, true)
+		return code("dell", 7, letters, alnumUpper), hwUUID, "Dell Inc. " + pick(r, []string{"2.19.1", "1.14.0", "2.21.2"})
 	case "HPE":
-		return "CZJ" + alnum(r, 7, true), hwUUID, "HPE U30 v2.90"
+		_ = alnum(r, 7, true)
+		return "CZJ" + code("hpe", 7, alnumUpper, alnumUpper), hwUUID, "HPE U30 v2.90"
 	case "HP":
-		return "5CG" + alnum(r, 7, true), hwUUID, "HP T90 Ver. 01.16.00"
+		_ = alnum(r, 7, true)
+		return "5CG" + code("hp", 7, alnumUpper, alnumUpper), hwUUID, "HP T90 Ver. 01.16.00"
 	case "Lenovo":
-		return "PF" + alnum(r, 6, true), hwUUID, "LENOVO R1MET56W (1.26)"
+		_ = alnum(r, 6, true)
+		return "PF" + code("lenovo", 6, alnumUpper, alnumUpper), hwUUID, "LENOVO R1MET56W (1.26)"
 	case "Apple":
-		return pick(r, []string{"C02", "FVF"}) + alnum(r, 7, true), hwUUID, "Apple Inc. 10151.101.3"
+		prefix := pick(r, []string{"C02", "FVF"})
+		_ = alnum(r, 7, true)
+		return prefix + code("apple", 7, alnumUpper, alnumUpper), hwUUID, "Apple Inc. 10151.101.3"
 	case "Cisco":
-		return "FOC" + digits(r, 4) + alnum(r, 4, true), hwUUID, "Cisco ROMMON 17.6(1r)"
+		_, _ = digits(r, 4), alnum(r, 4, true)
+		return "FOC" + code("cisco", 8, alnumUpper, alnumUpper), hwUUID, "Cisco ROMMON 17.6(1r)"
 	case "Palo Alto Networks":
-		return "0" + digits(r, 11), hwUUID, "PAN BIOS 1.0.5"
+		_ = digits(r, 11)
+		return "0" + code("pan", 11, digitChars, digitChars), hwUUID, "PAN BIOS 1.0.5"
 	case "Fortinet":
-		return "FG100FTK" + digits(r, 8), hwUUID, "FortiGate BIOS 05000017"
+		_ = digits(r, 8)
+		return "FG100FTK" + code("fortinet", 8, digitChars, digitChars), hwUUID, "FortiGate BIOS 05000017"
 	case "Juniper Networks":
-		return "JN" + strings.ToUpper(hexStr(r, 10)), hwUUID, "Juniper BIOS 1.0"
+		_ = hexStr(r, 10)
+		return "JN" + code("juniper", 10, hexUpper, hexUpper), hwUUID, "Juniper BIOS 1.0"
 	case "IBM":
-		return "78" + alnum(r, 5, true), hwUUID, "IBM FW950.90"
+		_ = alnum(r, 5, true)
+		return "78" + code("ibm", 5, alnumUpper, alnumUpper), hwUUID, "IBM FW950.90"
 	}
-	return alnum(r, 10, true), hwUUID, "BIOS 1.0"
+	_ = alnum(r, 10, true)
+	return "SN" + code("serial", 8, alnumUpper, alnumUpper), hwUUID, "BIOS 1.0"
 }
 
 // nullable helpers
@@ -950,7 +1039,7 @@ func (g *gen) interfaces() any {
 		Manufacturer: vendor, MacVendorIntroDate: intro, Netmask: sp("255.255.255.0"), Addresses: d.ip + "," + d.ipv6,
 	}}
 	if r.IntN(100) < 15 {
-		mac, v, t := macFor(r, d.hw, m.cloud)
+		mac, v, t := macFor(r, d.hw, m.cloud, g.ds.w.macTail(g.u, 1))
 		ip := fmt.Sprintf("10.%d.%d.%d", 200+r.IntN(50), r.IntN(256), 2+r.IntN(252))
 		nics = append(nics, networkInterface{Hostname: d.hostname, AddressIPV4: sp(ip), MacAddress: mac, InterfaceName: name + "-backup",
 			Manufacturer: spIf(v != "", v), MacVendorIntroDate: ipIf(t != 0, t), Netmask: sp("255.255.0.0"), Addresses: ip})
@@ -962,6 +1051,11 @@ func (g *gen) interfaces() any {
 	if m.role == roleContainer {
 		nics = append(nics, networkInterface{Hostname: d.hostname, AddressIPV4: sp("172.17.0.1"), MacAddress: "02:42:" + fmt.Sprintf("%02x:%02x:%02x:%02x", r.IntN(256), r.IntN(256), r.IntN(256), r.IntN(256)),
 			InterfaceName: "docker0", Netmask: sp("255.255.0.0"), Addresses: "172.17.0.1"})
+	}
+	for k, j := range junkNICMACs {
+		if d.junkNICs&(1<<k) != 0 {
+			nics = append(nics, networkInterface{Hostname: d.hostname, MacAddress: j.mac, InterfaceName: j.name})
+		}
 	}
 	return networkInterfaceListData{nics}
 }
@@ -1069,7 +1163,7 @@ func (g *gen) cloudProvider() any {
 	var cp cloudProvider
 	switch m.cloud {
 	case cloudAWS:
-		reg := awsRegions[int(hashKey(uint64(g.ds.seed), "awsregion", uint64(g.id>>20))%uint64(len(awsRegions)))]
+		reg := awsRegions[int(hashKey(uint64(g.iseed), "awsregion", uint64(g.rid>>20))%uint64(len(awsRegions)))]
 		e := awsEC2{AccountID: pick(r, []string{"123456789012", "210987654321", "345678901234"}), AvailabilityZone: reg.code + pick(r, []string{"a", "b", "c"}),
 			HasAgent: m.source == srcAgent, Hostname: d.hostname, ImageID: "ami-0" + hexStr(r, 16), InstanceID: "i-0" + hexStr(r, 16),
 			InstanceState: state, InstanceType: pick(r, awsTypes), Launchdate: d.created + r.Int64N(msPerDay)/1000*1000,
@@ -1078,6 +1172,7 @@ func (g *gen) cloudProvider() any {
 		if pub != nil {
 			e.PublicDNS = sp("ec2-" + strings.ReplaceAll(*pub, ".", "-") + ".compute-1.amazonaws.com")
 		}
+		e.InstanceID = e.InstanceID[:7] + g.ds.w.node48(g.u, "ec2id")
 		e.Region.Code, e.Region.Name = reg.code, reg.name
 		cp.AWS = &awsCloud{EC2: e, Tags: tags}
 	case cloudAzure:
@@ -1090,6 +1185,7 @@ func (g *gen) cloudProvider() any {
 			ResourceGroupName: "rg-" + roleName(int(m.role)) + "-" + strings.ToLower(d.env[:4]), SubscriptionID: pick(r, []string{"9f0b2c7e-1d3a-4e5f-8a6b-7c8d9e0f1a2b", "4a5b6c7d-8e9f-4a0b-9c1d-2e3f4a5b6c7d"}),
 			VMSize: pick(r, azureSizes), State: state, OsType: ostype, ImageOffer: offer, ImagePublisher: pubr, ImageVersion: "latest",
 			MacAddress: strings.ToUpper(strings.ReplaceAll(d.mac, ":", "-")), PrivateIPAddress: d.ip, PublicIPAddress: pub}, Tags: tags}
+		cp.Azure.VM.VMID = cp.Azure.VM.VMID[:24] + g.ds.w.node48(g.u, "azurevm")
 	case cloudGCP:
 		img := "projects/debian-cloud/global/images/debian-12-bookworm-v20240312"
 		if p.family == famWindows {
@@ -1099,6 +1195,7 @@ func (g *gen) cloudProvider() any {
 			MachineType: pick(r, gcpTypes), Network: pick(r, []string{"default", "vpc-prod", "vpc-shared"}), PrivateIPAddress: d.ip,
 			ProjectID: "example-prod-" + digits(r, 6), ProjectNumber: digits(r, 12), PublicIPAddress: pub, Zone: pick(r, gcpZones),
 			State: state, ImageID: img}, Tags: tags}
+		cp.GCP.Compute.InstanceID = cp.GCP.Compute.InstanceID[:7] + g.ds.w.code(g.u, "gcpid", 12, digitChars, digitChars)
 	}
 	return cp
 }

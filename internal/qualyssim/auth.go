@@ -48,42 +48,58 @@ func (s *Server) signJWT(c jwtClaims) string {
 	return unsigned + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
 }
 
-// verifyJWT checks the bearer token of r and returns a gateway 401 on failure.
-func (s *Server) verifyJWT(r *http.Request) error {
+// verifyJWT checks the bearer token of r and returns the subscription it
+// was issued for (its subject), or a gateway 401.
+func (s *Server) verifyJWT(r *http.Request) (*subscription, error) {
 	authz := r.Header.Get("Authorization")
 	scheme, tok, ok := strings.Cut(authz, " ")
 	if authz == "" {
-		return gatewayError(http.StatusUnauthorized, "Full authentication is required to access this resource: missing Authorization: Bearer <token>")
+		return nil, gatewayError(http.StatusUnauthorized, "Full authentication is required to access this resource: missing Authorization: Bearer <token>")
 	}
 	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return gatewayError(http.StatusUnauthorized, "Authorization header must use the Bearer scheme")
+		return nil, gatewayError(http.StatusUnauthorized, "Authorization header must use the Bearer scheme")
 	}
 	tok = strings.TrimSpace(tok)
 	parts := strings.Split(tok, ".")
 	if len(parts) != 3 || parts[0] != jwtHeader {
-		return gatewayError(http.StatusUnauthorized, "Invalid JWT")
+		return nil, gatewayError(http.StatusUnauthorized, "Invalid JWT")
 	}
 	sig, err := base64.RawURLEncoding.DecodeString(parts[2])
 	if err != nil {
-		return gatewayError(http.StatusUnauthorized, "Invalid JWT signature")
+		return nil, gatewayError(http.StatusUnauthorized, "Invalid JWT signature")
 	}
 	mac := hmac.New(sha512.New, s.secret)
 	mac.Write([]byte(parts[0] + "." + parts[1]))
 	if !hmac.Equal(sig, mac.Sum(nil)) {
-		return gatewayError(http.StatusUnauthorized, "Invalid JWT signature")
+		return nil, gatewayError(http.StatusUnauthorized, "Invalid JWT signature")
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
 	var c jwtClaims
 	if err != nil || json.Unmarshal(raw, &c) != nil {
-		return gatewayError(http.StatusUnauthorized, "Invalid JWT")
+		return nil, gatewayError(http.StatusUnauthorized, "Invalid JWT")
 	}
-	if c.Iss != "qas" || c.Aud != "qas" || c.Sub != s.cfg.Username {
-		return gatewayError(http.StatusUnauthorized, "Invalid JWT claims")
+	sub := s.byUser[c.Sub]
+	if c.Iss != "qas" || c.Aud != "qas" || sub == nil {
+		return nil, gatewayError(http.StatusUnauthorized, "Invalid JWT claims")
 	}
 	if s.cfg.Now().Unix() >= c.Exp {
-		return gatewayError(http.StatusUnauthorized, "JWT expired")
+		return nil, gatewayError(http.StatusUnauthorized, "JWT expired")
 	}
-	return nil
+	return sub, nil
+}
+
+// login returns the subscription whose credentials these are, or nil.
+func (s *Server) login(user, pass string) *subscription {
+	var found *subscription
+	for _, sub := range s.subs {
+		if subtle.ConstantTimeCompare([]byte(user), []byte(sub.username)) == 1 {
+			found = sub
+		}
+	}
+	if subtle.ConstantTimeCompare([]byte(pass), []byte(s.cfg.Password)) != 1 {
+		return nil
+	}
+	return found
 }
 
 // handleAuth serves POST /auth: form username, password (token=true optional)
@@ -98,16 +114,15 @@ func (s *Server) handleAuth(w http.ResponseWriter, r *http.Request) error {
 		return gatewayError(http.StatusBadRequest, "Invalid form body: "+err.Error())
 	}
 	user, pass := r.PostForm.Get("username"), r.PostForm.Get("password")
-	okUser := subtle.ConstantTimeCompare([]byte(user), []byte(s.cfg.Username)) == 1
-	okPass := subtle.ConstantTimeCompare([]byte(pass), []byte(s.cfg.Password)) == 1
-	if !okUser || !okPass {
+	sub := s.login(user, pass)
+	if sub == nil {
 		return gatewayError(http.StatusUnauthorized, "Bad credentials: invalid username or password")
 	}
 	now := s.cfg.Now()
 	ip, _, _ := strings.Cut(r.RemoteAddr, ":")
 	tok := s.signJWT(jwtClaims{
 		Sub: user, LoginResponse: "SUCCESSFUL", SuccessfulAuthenticationHandler: []string{"QWEB_AUTHENTICATION_HANDLER"},
-		Iss: "qas", Aud: "qas", IPAddress: ip, PortalUserID: 4815162342, UserType: "fo", QwebUserID: 123456789,
+		Iss: "qas", Aud: "qas", IPAddress: ip, PortalUserID: 4815162342 + int64(sub.idx), UserType: "fo", QwebUserID: 123456789 + int64(sub.idx),
 		CredentialType: "UsernamePasswordCredential", ModulesAllowed: []string{"ADMIN", "ASSET INVENTORY", "CSAM", "VM", "PC", "CA"},
 		Iat: now.Unix(), Exp: now.Add(s.cfg.TokenTTL).Unix(), Jti: strconv.FormatInt(s.tokenSeq.Add(1), 10),
 		QflowSim: "seed-" + strconv.FormatInt(s.cfg.Seed, 10),

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -26,6 +27,15 @@ const (
 	MaxHosts = 20_000_000
 	// MaxEpoch bounds Config.Epoch and POST /_sim/advance.
 	MaxEpoch = 10_000
+	// MaxSubscriptions bounds Config.Subscriptions.
+	MaxSubscriptions = 100
+	// MaxMachines bounds the machine slots of a server with several
+	// subscriptions: Subscriptions × (Assets + VMDR-only hosts). Up to it
+	// no two machines share a MAC address (24 bits after the vendor prefix,
+	// two interfaces per machine); a single subscription may be larger, and
+	// then MAC addresses may repeat. Serials, UUIDs and host names are unique
+	// at any size.
+	MaxMachines = 1 << 23
 	// EpochStep is the simulated time between two epochs: epoch e reports
 	// DATETIME anchor+e*EpochStep, and what changed in epoch e happened after
 	// the DATETIME of epoch e-1.
@@ -35,13 +45,15 @@ const (
 // Config configures a simulated Qualys subscription. The zero value is usable:
 // New fills in the defaults documented on each field.
 type Config struct {
-	// Assets is the number of assets in the data set (default 2000).
+	// Assets is the number of assets in the data set (default 2000), in
+	// each subscription.
 	Assets int
 	// Hosts is the number of VMDR hosts. Zero means the default: one host per
 	// CSAM asset with a hostId (about 93% of the assets; the host ID equals
 	// the asset's hostId) plus VMDR-only hosts numbering 5% of Assets. A
 	// larger value adds more VMDR-only hosts; a smaller one leaves some
-	// CSAM hostIds without a VMDR host (as after a purge in VM).
+	// CSAM hostIds without a VMDR host (as after a purge in VM). It applies
+	// to each subscription.
 	Hosts int
 	// Epoch is the simulated time the server starts at (default 0). POST
 	// /_sim/advance moves it on by one; the data of an epoch depends only on
@@ -49,7 +61,20 @@ type Config struct {
 	Epoch int
 	// Seed selects the data set and the fault sequence; equal seeds give identical output.
 	Seed int64
-	// Username and Password are the only accepted credentials (default "qflow" / "qflow-sim").
+	// Subscriptions is the number of Qualys subscriptions the server serves
+	// (default 1, at most MaxSubscriptions). Each has its own credentials,
+	// assets, hosts, detections, tokens and limits, and Assets and Hosts
+	// apply to each; subscription 1 is the same data set whatever their number.
+	Subscriptions int
+	// Overlap is the fraction, in [0, 1], of the machines of each
+	// subscription after the first that are also machines of an earlier
+	// subscription (same hardware identifiers, own assetId, hostId and
+	// agentId); see the package documentation. It needs Subscriptions > 1.
+	Overlap float64
+	// Username and Password are the accepted credentials (default "qflow" /
+	// "qflow-sim"). With several subscriptions the usernames are Username
+	// followed by the subscription number (qflow1, qflow2, ...), all with
+	// the same Password.
 	Username string
 	Password string
 	// TokenTTL is the JWT lifetime (default 4h).
@@ -103,6 +128,24 @@ func (cfg Config) withDefaults() (Config, error) {
 	}
 	if cfg.Epoch < 0 || cfg.Epoch > MaxEpoch {
 		errs = append(errs, fmt.Errorf("epoch: %d out of range 0..%d", cfg.Epoch, MaxEpoch))
+	}
+	if cfg.Subscriptions == 0 {
+		cfg.Subscriptions = 1
+	}
+	if cfg.Subscriptions < 1 || cfg.Subscriptions > MaxSubscriptions {
+		errs = append(errs, fmt.Errorf("subscriptions: %d out of range 1..%d", cfg.Subscriptions, MaxSubscriptions))
+	}
+	switch {
+	case math.IsNaN(cfg.Overlap) || cfg.Overlap < 0 || cfg.Overlap > 1:
+		errs = append(errs, fmt.Errorf("overlap: %v out of range 0..1 (a fraction of the machines)", cfg.Overlap))
+	case cfg.Overlap > 0 && cfg.Subscriptions == 1:
+		errs = append(errs, fmt.Errorf("overlap: %v needs at least 2 subscriptions (machines of later subscriptions appear in earlier ones)", cfg.Overlap))
+	}
+	if cfg.Subscriptions > 1 && cfg.Assets > 0 && cfg.Assets <= MaxAssets && cfg.Hosts >= 0 && cfg.Hosts <= MaxHosts {
+		if slots := int64(cfg.Subscriptions) * int64(machineStride(cfg.Assets, cfg.Hosts)); slots > MaxMachines {
+			errs = append(errs, fmt.Errorf("subscriptions: %d × %d machine slots (assets plus VMDR-only hosts) = %d is more than %d, the most with unique hardware identifiers",
+				cfg.Subscriptions, machineStride(cfg.Assets, cfg.Hosts), slots, MaxMachines))
+		}
 	}
 	if cfg.Username == "" {
 		cfg.Username = DefaultUsername

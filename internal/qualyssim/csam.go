@@ -124,8 +124,8 @@ func (q *csamQuery) match(ds *dataset) func(int) bool {
 }
 
 // handleCount answers POST /rest/2.0/count/am/asset.
-func (s *Server) handleCount(w http.ResponseWriter, r *http.Request, q *csamQuery) error {
-	n := s.ds.count(q.after, q.match(s.ds))
+func (s *Server) handleCount(w http.ResponseWriter, r *http.Request, sub *subscription, q *csamQuery) error {
+	n := sub.ds.count(q.after, q.match(sub.ds))
 	if !sleepCtx(r.Context(), s.cfg.Latency.Base) {
 		return errClientGone
 	}
@@ -135,8 +135,9 @@ func (s *Server) handleCount(w http.ResponseWriter, r *http.Request, q *csamQuer
 }
 
 // handleSearch answers POST /rest/2.0/search/am/asset with one page.
-func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request, q *csamQuery, plan faultPlan) error {
-	page, more := s.ds.search(q.after, q.pageSize, q.match(s.ds))
+func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request, sub *subscription, q *csamQuery, plan faultPlan) error {
+	ds := sub.ds
+	page, more := ds.search(q.after, q.pageSize, q.match(ds))
 	lat := s.cfg.Latency.Base + s.cfg.Latency.PerRecord*timeDuration(len(page))
 	if !sleepCtx(r.Context(), lat) {
 		return errClientGone
@@ -158,7 +159,7 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request, q *csamQue
 		hasMore = "1"
 	}
 	fmt.Fprintf(bw, `{"responseMessage":"Valid API Access","count":%d,"responseCode":"SUCCESS","lastSeenAssetId":%d,`,
-		len(page), s.ds.ids[page[len(page)-1]])
+		len(page), ds.ids[page[len(page)-1]])
 	switch {
 	case plan.noHasMore:
 	case plan.hasMoreString:
@@ -167,7 +168,7 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request, q *csamQue
 		fmt.Fprintf(bw, `"hasMore":%s,`, hasMore)
 	}
 	bw.WriteString(`"assetListData":{"asset":[`)
-	aw := newAssetWriter(s.ds, bw)
+	aw := newAssetWriter(ds, bw)
 	malformed := int64(0)
 	for k, i := range page {
 		if plan.truncate && k == len(page)/2 {
@@ -180,7 +181,7 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request, q *csamQue
 		if err := aw.write(i, q.sel); err != nil {
 			return err
 		}
-		if s.ds.meta[i].malformed != 0 {
+		if ds.meta[i].malformed != 0 {
 			malformed++
 		}
 	}

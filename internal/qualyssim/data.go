@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -40,28 +42,56 @@ type assetMeta struct {
 	hostID    bool   // hostId present
 }
 
-// dataset is the immutable, seeded asset population.
+// dataset is the immutable, seeded asset population of one subscription.
 type dataset struct {
 	seed     int64
+	sub      int    // subscription index (0-based)
+	w        *world // the server's subscriptions
 	anchorMs int64
 	ids      []int64
 	meta     []assetMeta
 	catalogs catalogs
 	truth    Truth
+
+	junkOnce sync.Once
+	junkDone atomic.Bool
+	junk     []int64 // see junkAssetIDs
 }
 
-// newDataset builds the index for n assets. now is the server's clock at start.
+// newDataset builds the index of a single subscription of n assets. now is
+// the server's clock at start.
 func newDataset(seed int64, n int, malformedP float64, now time.Time) (*dataset, error) {
-	cats, err := parseCatalogs()
+	w := newWorld(seed, 1, n, 0, 0)
+	ds, err := w.newDataset(0, malformedP, now)
 	if err != nil {
 		return nil, err
+	}
+	w.ds = []*dataset{ds}
+	return ds, nil
+}
+
+// newDataset builds the index of subscription s; the data sets of the
+// subscriptions before it must be built already (twins copy their index
+// entries).
+func (w *world) newDataset(s int, malformedP float64, now time.Time) (*dataset, error) {
+	var cats catalogs
+	if s > 0 {
+		cats = w.ds[0].catalogs
+	} else {
+		var err error
+		if cats, err = parseCatalogs(); err != nil {
+			return nil, err
+		}
 	}
 	anchor := dataAnchor
 	if now.Before(anchor.Add(time.Hour)) {
 		anchor = now.UTC().Truncate(24 * time.Hour).Add(-24 * time.Hour)
 	}
+	seed, n := w.seeds[s], w.n
 	ds := &dataset{
 		seed:     seed,
+		sub:      s,
+		w:        w,
 		anchorMs: anchor.UnixMilli(),
 		ids:      make([]int64, n),
 		meta:     make([]assetMeta, n),
@@ -73,24 +103,30 @@ func newDataset(seed int64, n int, malformedP float64, now time.Time) (*dataset,
 	}
 	var pcg rand.PCG
 	r := rand.New(&pcg)
-	id := int64(firstAssetID)
+	id := w.assetBase(s)
 	ds.truth = Truth{Seed: seed, AssetIDs: make([]int64, 0, n), MalformedAssetIDs: []int64{}}
 	for i := range n {
 		seedStream(&pcg, seed, i, "core")
 		id += 1 + r.Int64N(maxIDStep)
 		ds.ids[i] = id
 		m := &ds.meta[i]
-		w := r.IntN(totalWeight)
-		for k, p := range osProfiles {
-			if w < p.weight {
-				m.os = uint8(k)
-				break
+		if rs := w.root(s, i); rs != s {
+			// A twin: the same machine as slot i of its root subscription.
+			*m = w.ds[rs].meta[i]
+			m.malformed = 0
+		} else {
+			wt := r.IntN(totalWeight)
+			for k, p := range osProfiles {
+				if wt < p.weight {
+					m.os = uint8(k)
+					break
+				}
+				wt -= p.weight
 			}
-			w -= p.weight
+			p := &osProfiles[m.os]
+			coreMeta(r, p, m, ds.anchorMs)
+			m.sw = uint16(ds.softwareCount(r, p))
 		}
-		p := &osProfiles[m.os]
-		coreMeta(r, p, m, ds.anchorMs)
-		m.sw = uint16(ds.softwareCount(r, p))
 		if malformedP > 0 {
 			h := hashKey(uint64(seed), "malformed", uint64(id))
 			if unitFloat(h) < malformedP {

@@ -59,8 +59,8 @@
 //
 // # VMDR and KnowledgeBase (API server)
 //
-// Every call needs basic auth with the Config credentials (else HTTP 401,
-// SIMPLE_RETURN "Bad Login/Password") and an X-Requested-With header (else
+// Every call needs basic auth with the credentials of a subscription (else
+// HTTP 401, SIMPLE_RETURN "Bad Login/Password") and an X-Requested-With header (else
 // 400, CODE 1903). Parameters come from the query and, for POST, a form
 // body; a repeated parameter keeps its last value. Unknown parameters answer
 // 400 CODE 1901 "Unrecognized parameter(s): ...", a missing action 1903,
@@ -110,7 +110,8 @@
 //
 // # VMDR data and time
 //
-// Each CSAM asset with a hostId is the VMDR host of that ID, with the same
+// Each CSAM asset with a hostId is the VMDR host of that ID (in the same
+// subscription), with the same
 // IP, DNS, NetBIOS name, OS (CSAM operatingSystem.fullName), tags and cloud
 // instance; ASSET_ID is its assetId. VMDR-only hosts (scanner-found, no
 // ASSET_ID) take IDs no asset uses. Hosts and detections are regenerated on
@@ -125,6 +126,79 @@
 // change LAST_SERVICE_MODIFICATION_DATETIME. So vm_processed_after=<DATETIME
 // of the previous sync> returns exactly Truth.ChangedHostIDs. An epoch's data
 // depends only on (Seed, epoch).
+//
+// # Several subscriptions
+//
+// Config.Subscriptions = K serves K subscriptions from one server. With K = 1
+// nothing changes (username Config.Username, "qflow"). With K > 1 the
+// usernames are Username1 ... UsernameK (qflow1 ... qflowK), all with
+// Config.Password; the plain Username is refused. A call is answered with
+// the data of the subscription it authenticates as: the JWT subject on the
+// gateway (a token names its subscription), the basic-auth username on the
+// API server. Each subscription has its own data set (Assets assets, Hosts
+// VMDR hosts, detections, malformed assets, stuck hosts), its own ID ranges
+// (subscription k's assetIds start at 60,000,000 + (k-1)×S_a and its hostIds
+// at 1,000,000 + (k-1)×S_h, S_a and S_h the powers of ten that hold one
+// subscription's range, so the ranges never overlap), and its own limits: the
+// CSAM limiter, the VMDR limiter and the one-call-at-a-time KB lock are per
+// subscription, as on the real platform. The KnowledgeBase content is the same
+// for all (it is Qualys's). Faults are decided per subscription. Simulated
+// time is one clock: POST /_sim/advance moves every subscription. Subscription
+// 1 is the same data set as the single subscription of the same seed.
+//
+// Machines and overlap. Every CSAM asset and every VMDR-only host is a
+// machine (an asset and the VMDR host of its hostId are one). With
+// Config.Overlap = F, each machine of a subscription after the first is, with
+// probability F, also a machine of an earlier subscription (the same machine
+// slot, chosen at random among the earlier ones): a twin. A twin reports the
+// same machine: the same biosSerialNumber, hwUUID, MAC addresses of all its
+// network interfaces, host name (dnsName/FQDN, assetName, netbiosName and the
+// VMDR DNS, DNS_DATA and NETBIOS), cloud instance (AWS instanceId, Azure vmId,
+// GCP instanceId; VMDR CLOUD_RESOURCE_ID/EC2_INSTANCE_ID), IP addresses, OS,
+// hardware, software, tags and lastModifiedDate. It has its own assetId,
+// assetUUID and agentId (VMDR QG_HOSTID), hostId (VMDR ID), and VMDR scan
+// history and detections.
+//
+// Identifiers never collide by accident: host names end in a number (or a
+// code) unique to the machine across the server, and BIOS serials, hardware
+// UUIDs, MAC addresses and cloud instance IDs embed it through bijections.
+// Only AWS Linux host names (ip-a-b-c-d.ec2.internal) are IP-shaped, hence
+// junk; their serial, UUID and instance ID identify them.
+//
+// Junk identifiers. About 3% of the CSAM machines (chosen from the seed;
+// EASM assets excepted) report junk identifiers that many other machines
+// report too: a placeholder BIOS serial ("To be filled by O.E.M.", "Default
+// string", "None", "0", "System Serial Number"), the all-zero hwUUID, and one
+// to three virtual interfaces with the shared MACs 00:05:9a:3c:7a:00 (Cisco
+// AnyConnect), 02:42:ac:11:00:02 (Docker) and 00:00:00:00:00:00; on a third of
+// the non-cloud ones the primary interface reports the AnyConnect MAC instead
+// of a real one (so most of those have no real MAC at all). About 8% of the physical desktops and servers report a
+// firmware placeholder serial with the AMI placeholder UUID
+// 03000200-0400-0500-0006-000700080009. Their FQDN (and real MAC, if any)
+// remain their own, so they are distinct machines; Truth.JunkAssetIDs lists
+// them. Windows ISATAP (00:00:00:00:00:00) and docker0 (02:42:...)
+// interfaces are junk MACs too.
+//
+// Truth. With K > 1, GET /_sim/truth adds subscriptions: [{username, assets,
+// asset_ids, software_installs, hosts, host_ids, detections, ...}] (each the
+// fields of a single subscription's truth), and the top-level fields sum or
+// concatenate them. unified_assets is the number of distinct machines across
+// all subscriptions and both sources that the loaded records (well-formed
+// CSAM assets, all VMDR hosts) describe; per subscription, its own machines,
+// with shared_machines those also in an earlier subscription. It equals what
+// the identification rules of design.md §7 produce with their defaults
+// (Qualys host ID within a subscription, agent ID, BIOS serial, hardware UUID,
+// cloud instance ID, MAC address, FQDN, NetBIOS name + domain; IP off; junk
+// never matching: placeholder serials, all-zero/all-F and AMI placeholder
+// UUIDs, multicast, locally administered and virtual-adapter MACs, IP-shaped
+// names) applied to the records in this order: the CSAM assets of every
+// subscription (1 to K), then the VMDR hosts of every subscription (1 to K).
+// The identifiers the rules read are: CSAM hostId, agentId, biosSerialNumber,
+// hwUUID, cloudProvider.aws.ec2.instanceId, networkInterfaceListData macAddress,
+// dnsName, netbiosName with the domain of dnsName; VMDR ID, QG_HOSTID,
+// CLOUD_RESOURCE_ID, DNS_DATA.FQDN, NETBIOS with DNS_DATA.DOMAIN. Union-find
+// over those and first-rule-wins matching give the same count: distinct
+// machines share no identifier that is not junk.
 //
 // # Faults
 //

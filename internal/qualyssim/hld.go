@@ -59,6 +59,7 @@ func (q *vmQuery) matchDet(d *detection) bool {
 // hostPage streams one page of the host list or the host list detection API.
 type hostPage struct {
 	s    *Server
+	vm   *vmIndex // the subscription's
 	q    *vmQuery
 	r    *http.Request
 	x    *xw
@@ -71,8 +72,8 @@ type hostPage struct {
 }
 
 // handleHosts serves a host list or host list detection page.
-func (s *Server) handleHosts(w http.ResponseWriter, r *http.Request, q *vmQuery, plan faultPlan) error {
-	vm, e := s.vm, s.epoch.Load()
+func (s *Server) handleHosts(w http.ResponseWriter, r *http.Request, sub *subscription, q *vmQuery, plan faultPlan) error {
+	vm, e := sub.vm, s.epoch.Load().vm[sub.idx]
 	ctx := r.Context()
 	if !sleepCtx(ctx, s.cfg.Latency.Base) {
 		return errClientGone
@@ -82,7 +83,7 @@ func (s *Server) handleHosts(w http.ResponseWriter, r *http.Request, q *vmQuery,
 	w.Header().Set("Content-Type", "application/xml")
 	w.Header().Set("Server", "Qualys")
 	bw := bufio.NewWriterSize(w, 64<<10)
-	pg := &hostPage{s: s, q: q, r: r, x: &xw{w: bw}, g: newGen(s.ds), dg: newDetGen(vm), e: e}
+	pg := &hostPage{s: s, vm: vm, q: q, r: r, x: &xw{w: bw}, g: newGen(sub.ds), dg: newDetGen(vm), e: e}
 	root, dtd := "HOST_LIST_OUTPUT", "/fo/asset/host/dtd/list/output.dtd"
 	if hld {
 		root, dtd = "HOST_LIST_VM_DETECTION_OUTPUT", "/fo/asset/host/vm/detection/dtd/output.dtd"
@@ -407,7 +408,7 @@ func (pg *hostPage) writeDetection(d *detection) {
 	}
 	x.bool01(n, "SSL", d.ssl)
 	if q.showResults {
-		pg.s.vm.results(&pg.res, d, hr)
+		pg.vm.results(&pg.res, d, hr)
 		x.cdataHTML(n, "RESULTS", pg.res.Bytes())
 	}
 	if d.typ != typInfo {

@@ -14,7 +14,7 @@ const kbChangeP = 0.03
 // kbModified is LAST_SERVICE_MODIFICATION_DATETIME of kv as of epoch e.
 func (vm *vmIndex) kbModified(kv *kbVuln, e int) int64 {
 	for k := e; k >= 1; k-- {
-		h := hashKey(uint64(vm.seed), "kbmod", uint64(kv.qid)<<16|uint64(k))
+		h := hashKey(uint64(vm.kbSeed), "kbmod", uint64(kv.qid)<<16|uint64(k))
 		if unitFloat(h) < kbChangeP {
 			return vm.epochTime(k-1) + 600 + int64(h>>40)%(secPerDay-1200)
 		}
@@ -44,8 +44,8 @@ func (vm *vmIndex) kbSelected(q *vmQuery, kv *kbVuln, e int) bool {
 }
 
 // handleKB serves /api/2.0/fo/knowledge_base/vuln/?action=list.
-func (s *Server) handleKB(w http.ResponseWriter, r *http.Request, q *vmQuery, plan faultPlan) error {
-	vm, e := s.vm, s.epoch.Load()
+func (s *Server) handleKB(w http.ResponseWriter, r *http.Request, sub *subscription, q *vmQuery, plan faultPlan) error {
+	vm, e := sub.vm, s.epoch.Load().vm[sub.idx]
 	ctx := r.Context()
 	if !sleepCtx(ctx, s.cfg.Latency.Base) {
 		return errClientGone
@@ -91,7 +91,7 @@ func (s *Server) handleKB(w http.ResponseWriter, r *http.Request, q *vmQuery, pl
 			if n == 0 {
 				x.open(4, "VULN_LIST")
 			}
-			x.ws = hashKey(uint64(vm.seed), "kbws", uint64(kv.qid))%10 == 0
+			x.ws = hashKey(uint64(vm.kbSeed), "kbws", uint64(kv.qid))%10 == 0
 			vm.writeVuln(x, q, kv, e.n, all)
 			x.ws = false
 		}

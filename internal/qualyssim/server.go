@@ -15,19 +15,23 @@ import (
 
 // Server is a simulated Qualys platform. It is an http.Handler serving the
 // gateway (CSAM) and the API-server (VMDR, KnowledgeBase) paths from one
-// seeded data set. It is safe for concurrent use.
+// seeded data set per subscription. It is safe for concurrent use.
 type Server struct {
 	cfg    Config
-	ds     *dataset
-	vm     *vmIndex
+	w      *world
+	subs   []*subscription // Config.Subscriptions of them
+	byUser map[string]*subscription
 	secret []byte
-	lim    *limiter // CSAM gateway APIs
-	vmLim  *limiter // VMDR host list, host list detection and KB
 	log    *slog.Logger
 
+	// ds, vm, lim and vmLim are subscription 1's.
+	ds    *dataset
+	vm    *vmIndex
+	lim   *limiter // CSAM gateway APIs
+	vmLim *limiter // VMDR host list, host list detection and KB
+
 	tokenSeq atomic.Int64
-	epoch    atomic.Pointer[vmEpoch]
-	kbMu     sync.Mutex // the KB runs one call at a time
+	epoch    atomic.Pointer[epochState]
 	advMu    sync.Mutex // serializes Advance
 
 	mu           sync.Mutex
@@ -38,21 +42,24 @@ type Server struct {
 	attempts     map[string]int
 
 	truthMu    sync.Mutex
-	truthEpoch *vmEpoch // epoch of truthCache
+	truthEpoch *epochState // epoch of truthCache
 	truthCache Truth
 }
 
-// New validates cfg, applies defaults and builds the data set index.
+// epochState is the current epoch and each subscription's view of it.
+type epochState struct {
+	n  int
+	vm []*vmEpoch // per subscription
+}
+
+// New validates cfg, applies defaults and builds the data set index of
+// every subscription.
 func New(cfg Config) (*Server, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
 	}
-	ds, err := newDataset(cfg.Seed, cfg.Assets, cfg.Faults.Malformed, cfg.Now())
-	if err != nil {
-		return nil, err
-	}
-	vm, err := newVMIndex(ds, cfg.Hosts, cfg.Faults.StuckHosts)
+	w, vms, err := buildWorld(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -61,12 +68,20 @@ func New(cfg Config) (*Server, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{
-		cfg: cfg, ds: ds, vm: vm, secret: jwtSecret(cfg.Seed), log: log,
-		lim:   newLimiter(cfg.ConcurrencyLimit, cfg.RateLimit, cfg.RateWindow),
-		vmLim: newLimiter(cfg.ConcurrencyLimit, cfg.RateLimit, cfg.RateWindow),
+		cfg: cfg, w: w, byUser: map[string]*subscription{}, secret: jwtSecret(cfg.Seed), log: log,
 		calls: map[string]int64{}, faults: map[string]int64{}, attempts: map[string]int{},
 	}
-	s.epoch.Store(vm.epochAt(cfg.Epoch))
+	es := &epochState{n: cfg.Epoch}
+	for i, name := range usernames(cfg) {
+		sub := &subscription{idx: i, username: name, ds: w.ds[i], vm: vms[i],
+			lim:   newLimiter(cfg.ConcurrencyLimit, cfg.RateLimit, cfg.RateWindow),
+			vmLim: newLimiter(cfg.ConcurrencyLimit, cfg.RateLimit, cfg.RateWindow)}
+		s.subs = append(s.subs, sub)
+		s.byUser[name] = sub
+		es.vm = append(es.vm, vms[i].epochAt(cfg.Epoch))
+	}
+	s.ds, s.vm, s.lim, s.vmLim = s.subs[0].ds, s.subs[0].vm, s.subs[0].lim, s.subs[0].vmLim
+	s.epoch.Store(es)
 	return s, nil
 }
 
@@ -83,13 +98,28 @@ func (s *Server) Advance() (int, error) {
 	if e.n >= MaxEpoch {
 		return e.n, fmt.Errorf("qualyssim: epoch %d is the last one", e.n)
 	}
-	ne := s.vm.next(e)
+	ne := &epochState{n: e.n + 1, vm: make([]*vmEpoch, len(s.subs))}
+	for i, sub := range s.subs {
+		ne.vm[i] = sub.vm.next(e.vm[i])
+	}
 	s.epoch.Store(ne)
 	return ne.n, nil
 }
 
-// Credentials returns the username and password /auth accepts.
-func (s *Server) Credentials() (username, password string) { return s.cfg.Username, s.cfg.Password }
+// Credentials returns the username and password /auth and the API server
+// accept; with several subscriptions, the first subscription's username.
+func (s *Server) Credentials() (username, password string) { return s.subs[0].username, s.cfg.Password }
+
+// Usernames returns the username of each subscription, in order: Username
+// alone with one subscription, Username1 ... UsernameK with K. They share
+// the password.
+func (s *Server) Usernames() []string {
+	out := make([]string, len(s.subs))
+	for i, sub := range s.subs {
+		out[i] = sub.username
+	}
+	return out
+}
 
 // Truth returns the ground truth of the data set as of the current epoch (a
 // copy). The VMDR part is computed on the first call of each epoch.
@@ -98,19 +128,25 @@ func (s *Server) Truth() Truth {
 	s.truthMu.Lock()
 	defer s.truthMu.Unlock()
 	if s.truthEpoch != e {
-		t := s.ds.truth.clone()
-		s.vm.vmTruth(&t, e)
-		s.truthCache, s.truthEpoch = t, e
+		vms := make([]*vmIndex, len(s.subs))
+		for i, sub := range s.subs {
+			vms[i] = sub.vm
+		}
+		s.truthCache, s.truthEpoch = worldTruth(s.w, vms, e.vm, s.Usernames()), e
 	}
 	return s.truthCache.clone()
 }
 
 // Stats returns the call counters so far (a copy).
 func (s *Server) Stats() Stats {
+	maxRun, vmMaxRun := 0, 0
+	for _, sub := range s.subs {
+		maxRun, vmMaxRun = max(maxRun, sub.lim.maxRunning()), max(vmMaxRun, sub.vmLim.maxRunning())
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := Stats{Calls: make(map[string]int64, len(s.calls)), Faults: make(map[string]int64, len(s.faults)),
-		LimitViolations: s.violations, MaxConcurrency: s.lim.maxRunning(), VMMaxConcurrency: s.vmLim.maxRunning(),
+		LimitViolations: s.violations, MaxConcurrency: maxRun, VMMaxConcurrency: vmMaxRun,
 		LimitViolationsByAPI: map[string]int64{"csam": s.violations - s.vmViolations, "vm": s.vmViolations}}
 	for k, v := range s.calls {
 		st.Calls[k] = v
@@ -212,10 +248,11 @@ func (s *Server) gateway(w http.ResponseWriter, r *http.Request, search bool) er
 		w.Header().Set("Allow", http.MethodPost)
 		return gatewayError(http.StatusMethodNotAllowed, "Request method '"+r.Method+"' is not supported")
 	}
-	if err := s.verifyJWT(r); err != nil {
+	sub, err := s.verifyJWT(r)
+	if err != nil {
 		return err
 	}
-	ls, refused := s.lim.acquire(s.cfg.Now())
+	ls, refused := sub.lim.acquire(s.cfg.Now())
 	ls.set(w.Header())
 	if refused != nil {
 		s.mu.Lock()
@@ -223,16 +260,16 @@ func (s *Server) gateway(w http.ResponseWriter, r *http.Request, search bool) er
 		s.mu.Unlock()
 		return csamError(http.StatusTooManyRequests, refused.msg)
 	}
-	defer s.lim.release()
+	defer sub.lim.release()
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
 	if err != nil {
 		return csamError(http.StatusBadRequest, "unreadable request body: "+err.Error())
 	}
-	q, err := s.ds.parseCSAMQuery(r.URL.Query(), body)
+	q, err := sub.ds.parseCSAMQuery(r.URL.Query(), body)
 	if err != nil {
 		return csamError(http.StatusBadRequest, err.Error())
 	}
-	plan := s.planFaults(r.URL.Path, q.key, search, false)
+	plan := s.planFaults(r.URL.Path, sub.faultKey(q.key), search, false)
 	if plan.slow > 0 {
 		s.countFault(FaultSlow, 1)
 		if !sleepCtx(r.Context(), plan.slow) {
@@ -251,9 +288,9 @@ func (s *Server) gateway(w http.ResponseWriter, r *http.Request, search bool) er
 		return &apiError{status: plan.status}
 	}
 	if search {
-		return s.handleSearch(w, r, q, plan)
+		return s.handleSearch(w, r, sub, q, plan)
 	}
-	return s.handleCount(w, r, q)
+	return s.handleCount(w, r, sub, q)
 }
 
 // apiError is an HTTP error answer. gateway selects the gateway envelope

@@ -127,7 +127,7 @@ func (s *Server) Start(ctx context.Context, addr string, tlsOn bool, caOut strin
 		case <-run.done:
 		}
 	}()
-	s.log.Info("qualyssim listening", "url", run.URL, "assets", s.cfg.Assets, "hosts", len(s.vm.hosts), "epoch", s.Epoch(), "seed", s.cfg.Seed)
+	s.log.Info("qualyssim listening", "url", run.URL, "subscriptions", len(s.subs), "assets", s.cfg.Assets, "hosts", len(s.vm.hosts), "epoch", s.Epoch(), "seed", s.cfg.Seed)
 	return run, nil
 }
 

@@ -13,6 +13,13 @@ import (
 // the id they occupy in paging order (lastSeenAssetId still moves past them);
 // a correct client quarantines them instead of loading them. The count API,
 // which knows nothing of malformation, includes them.
+//
+// With one subscription the fields describe it. With several, Subscriptions
+// holds each one's truth (the same fields plus its username), and the
+// top-level fields describe the whole server: counts are summed, ID lists
+// concatenated in subscription order (still ascending: the ID ranges of the
+// subscriptions follow each other), Seed is Config.Seed, and UnifiedAssets
+// counts the machines across all subscriptions.
 type Truth struct {
 	// Assets is the number of well-formed assets.
 	Assets int `json:"assets"`
@@ -49,6 +56,40 @@ type Truth struct {
 	// counted as Detections.Total counts them.
 	StuckHosts      []int64 `json:"stuck_hosts"`
 	StuckDetections int     `json:"stuck_detections"`
+
+	// UnifiedAssets is the number of distinct machines described by the
+	// records a correct client loads (well-formed CSAM assets and all VMDR
+	// hosts) across all subscriptions and both sources: a CSAM asset and
+	// the VMDR host of its hostId in the same subscription are one machine,
+	// a machine that also appears in an earlier subscription (see Overlap)
+	// counts once, CSAM-only assets and VMDR-only hosts count too. It is
+	// exactly the number of assets the identification rules of design.md §7
+	// (native host ID within a subscription, agent ID, BIOS serial, hardware
+	// UUID, cloud instance ID, MAC address, FQDN, NetBIOS name + domain; IP
+	// off; junk values never matching) produce when applied to the records
+	// in this order: the CSAM assets of every subscription (subscription 1
+	// first), then the VMDR hosts of every subscription. In a
+	// subscription's own truth it counts that subscription's machines.
+	UnifiedAssets int `json:"unified_assets"`
+	// SharedMachines is the number of those machines that also appear in an
+	// earlier subscription (0 for the first).
+	SharedMachines int `json:"shared_machines"`
+	// JunkAssetIDs are the well-formed assets, ascending, whose machine
+	// reports junk identifiers that must never match: a placeholder BIOS
+	// serial, the all-zero or AMI placeholder hardware UUID, and/or shared
+	// virtual MAC addresses (empty, never null). Their FQDN, and their real
+	// MAC if they have one, are still their own.
+	JunkAssetIDs []int64 `json:"junk_asset_ids"`
+	// Subscriptions is each subscription's truth, in order; only with more
+	// than one subscription.
+	Subscriptions []SubscriptionTruth `json:"subscriptions,omitempty"`
+}
+
+// SubscriptionTruth is the truth of one subscription of a server with
+// several: its username and the fields of Truth for it alone.
+type SubscriptionTruth struct {
+	Username string `json:"username"`
+	Truth
 }
 
 // DetectionCounts break the detections down. Info detections carry no
@@ -73,11 +114,71 @@ func (t Truth) clone() Truth {
 	t.StuckHosts = append([]int64{}, t.StuckHosts...)
 	t.Detections.ByStatus = maps.Clone(t.Detections.ByStatus)
 	t.Detections.ByType = maps.Clone(t.Detections.ByType)
+	t.JunkAssetIDs = append([]int64{}, t.JunkAssetIDs...)
+	if t.Subscriptions != nil {
+		subs := make([]SubscriptionTruth, len(t.Subscriptions))
+		for k, st := range t.Subscriptions {
+			subs[k] = SubscriptionTruth{Username: st.Username, Truth: st.Truth.clone()}
+		}
+		t.Subscriptions = subs
+	}
 	return t
 }
 
-// vmTruth fills the VMDR part of t as of epoch view e.
-func (vm *vmIndex) vmTruth(t *Truth, e *vmEpoch) {
+// worldTruth computes the truth of every subscription as of the epoch views
+// es (one per subscription) and combines them.
+func worldTruth(w *world, vms []*vmIndex, es []*vmEpoch, names []string) Truth {
+	ts := make([]Truth, len(vms))
+	for s, vm := range vms {
+		ds := w.ds[s]
+		t := ds.truth.clone()
+		var junk []uint8
+		if !ds.junkDone.Load() {
+			junk = make([]uint8, len(ds.ids))
+		}
+		vm.vmTruth(&t, es[s], junk)
+		t.JunkAssetIDs = slices.Clone(ds.junkAssetIDs(junk))
+		ts[s] = t
+	}
+	unified := w.machines(ts, vms)
+	if len(ts) == 1 {
+		return ts[0]
+	}
+	top := Truth{Seed: w.seeds[0], AssetIDs: []int64{}, MalformedAssetIDs: []int64{}, HostIDs: []int64{},
+		KBQIDs: ts[0].KBQIDs, Epoch: ts[0].Epoch, DateTime: ts[0].DateTime, ChangedHostIDs: []int64{}, StuckHosts: []int64{},
+		Detections: DetectionCounts{ByStatus: map[string]int{}, ByType: map[string]int{}}, JunkAssetIDs: []int64{},
+		UnifiedAssets: unified, Subscriptions: make([]SubscriptionTruth, len(ts))}
+	for s, t := range ts {
+		top.Assets += t.Assets
+		top.AssetIDs = append(top.AssetIDs, t.AssetIDs...)
+		top.SoftwareInstalls += t.SoftwareInstalls
+		top.MalformedAssetIDs = append(top.MalformedAssetIDs, t.MalformedAssetIDs...)
+		top.Hosts += t.Hosts
+		top.HostIDs = append(top.HostIDs, t.HostIDs...)
+		top.Detections.Total += t.Detections.Total
+		for k, v := range t.Detections.ByStatus {
+			top.Detections.ByStatus[k] += v
+		}
+		for k, v := range t.Detections.ByType {
+			top.Detections.ByType[k] += v
+		}
+		top.Detections.Ignored += t.Detections.Ignored
+		top.Detections.Disabled += t.Detections.Disabled
+		top.ChangedHostIDs = append(top.ChangedHostIDs, t.ChangedHostIDs...)
+		top.StuckHosts = append(top.StuckHosts, t.StuckHosts...)
+		top.StuckDetections += t.StuckDetections
+		top.SharedMachines += t.SharedMachines
+		top.JunkAssetIDs = append(top.JunkAssetIDs, t.JunkAssetIDs...)
+		top.Subscriptions[s] = SubscriptionTruth{Username: names[s], Truth: t}
+	}
+	top.KBQIDs = slices.Clone(top.KBQIDs)
+	return top
+}
+
+// vmTruth fills the VMDR part of t as of epoch view e. If junk is not nil
+// (one entry per asset), it notes for every asset with a VMDR host whether
+// its machine carries junk identifiers (junkNo, junkYes).
+func (vm *vmIndex) vmTruth(t *Truth, e *vmEpoch, junk []uint8) {
 	t.Hosts = len(vm.hosts)
 	t.HostIDs = make([]int64, len(vm.hosts))
 	t.Epoch, t.DateTime = e.n, fmtDate(vm.epochTime(e.n))
@@ -102,6 +203,12 @@ func (vm *vmIndex) vmTruth(t *Truth, e *vmEpoch) {
 			t.ChangedHostIDs = append(t.ChangedHostIDs, vh.id)
 		}
 		vm.loadHost(&hr, g, h, e)
+		if junk != nil && vh.ref >= 0 {
+			junk[vh.ref] = junkNo
+			if g.d.junk {
+				junk[vh.ref] = junkYes
+			}
+		}
 		dets := dg.generate(&hr, e.n)
 		if vh.stuck {
 			t.StuckHosts = append(t.StuckHosts, vh.id)
@@ -152,15 +259,13 @@ func TruthFor(cfg Config) (Truth, error) {
 	if err != nil {
 		return Truth{}, err
 	}
-	ds, err := newDataset(cfg.Seed, cfg.Assets, cfg.Faults.Malformed, cfg.Now())
+	w, vms, err := buildWorld(cfg)
 	if err != nil {
 		return Truth{}, err
 	}
-	vm, err := newVMIndex(ds, cfg.Hosts, cfg.Faults.StuckHosts)
-	if err != nil {
-		return Truth{}, err
+	es := make([]*vmEpoch, len(vms))
+	for s, vm := range vms {
+		es[s] = vm.epochAt(cfg.Epoch)
 	}
-	t := ds.truth.clone()
-	vm.vmTruth(&t, vm.epochAt(cfg.Epoch))
-	return t, nil
+	return worldTruth(w, vms, es, usernames(cfg)), nil
 }

@@ -7,8 +7,8 @@ import (
 )
 
 // The VMDR host population. Host IDs are laid out in blocks of hostBlock per
-// CSAM asset index: asset i's hostId is firstHostID + i*hostBlock + an offset
-// drawn from the seed, and VMDR-only hosts take other offsets of the blocks
+// CSAM asset index: asset i's hostId is the subscription's base (firstHostID
+// for the first, see world.hostBase) + i*hostBlock + an offset drawn from the seed, and VMDR-only hosts take other offsets of the blocks
 // (blocks beyond the assets when there are many of them). The index keeps 16
 // bytes per host; host records and detections are regenerated on demand.
 
@@ -22,9 +22,9 @@ const (
 	secPerDay   = int64(24 * 60 * 60)
 )
 
-// csamHostID is the hostId of asset i (whether or not the asset reports one).
-func csamHostID(seed int64, i int) int64 {
-	return firstHostID + int64(i)*hostBlock + int64(hashKey(uint64(seed), "hostid", uint64(i))%hostBlock)
+// csamHostID is the hostId of asset i of ds (whether or not the asset reports one).
+func csamHostID(ds *dataset, i int) int64 {
+	return ds.w.hostBase(ds.sub) + int64(i)*hostBlock + int64(hashKey(uint64(ds.seed), "hostid", uint64(i))%hostBlock)
 }
 
 // vmHost is one entry of the host index.
@@ -38,6 +38,8 @@ type vmHost struct {
 type vmIndex struct {
 	ds     *dataset
 	seed   int64
+	kbSeed int64    // the KB is the same for every subscription: Config.Seed
+	extra  int      // VMDR-only hosts
 	hosts  []vmHost // ascending id
 	stuck  []int    // indexes into hosts, ascending
 	anchor int64    // unix seconds: the DATETIME of epoch 0
@@ -51,8 +53,8 @@ type vmEpoch struct {
 }
 
 // newVMIndex lays out hosts VMDR hosts (0 = default) over the data set and
-// marks stuck hosts.
-func newVMIndex(ds *dataset, hosts, stuck int) (*vmIndex, error) {
+// marks stuck hosts. kb is the KnowledgeBase to share (nil: build one).
+func newVMIndex(ds *dataset, hosts, stuck int, kb *kbCatalog) (*vmIndex, error) {
 	n := len(ds.ids)
 	linked := 0
 	for i := range ds.meta {
@@ -71,8 +73,11 @@ func newVMIndex(ds *dataset, hosts, stuck int) (*vmIndex, error) {
 	if need := (extra + hostBlock - 2) / (hostBlock - 1); need > blocks {
 		blocks = need
 	}
-	vm := &vmIndex{ds: ds, seed: ds.seed, anchor: ds.anchorMs / 1000, hosts: make([]vmHost, 0, hosts)}
-	vm.kb = newKBCatalog(vm.anchor)
+	vm := &vmIndex{ds: ds, seed: ds.seed, kbSeed: ds.w.seeds[0], extra: extra, anchor: ds.anchorMs / 1000, hosts: make([]vmHost, 0, hosts), kb: kb}
+	if vm.kb == nil {
+		vm.kb = newKBCatalog(vm.anchor)
+	}
+	base := ds.w.hostBase(ds.sub)
 	l, only := 0, int32(0)
 	var offs [hostBlock]int
 	for b := 0; b < blocks; b++ {
@@ -80,7 +85,7 @@ func newVMIndex(ds *dataset, hosts, stuck int) (*vmIndex, error) {
 		start := len(vm.hosts)
 		if b < n && ds.meta[b].hostID {
 			if drop == 0 || (int64(l+1)*int64(drop))/int64(linked)-(int64(l)*int64(drop))/int64(linked) == 0 {
-				vm.hosts = append(vm.hosts, vmHost{id: firstHostID + int64(b)*hostBlock + int64(own), ref: int32(b)})
+				vm.hosts = append(vm.hosts, vmHost{id: base + int64(b)*hostBlock + int64(own), ref: int32(b)})
 			}
 			l++
 		}
@@ -98,7 +103,7 @@ func newVMIndex(ds *dataset, hosts, stuck int) (*vmIndex, error) {
 			r.Shuffle(k, func(x, y int) { offs[x], offs[y] = offs[y], offs[x] })
 			for _, o := range offs[:c] {
 				only++
-				vm.hosts = append(vm.hosts, vmHost{id: firstHostID + int64(b)*hostBlock + int64(o), ref: -only})
+				vm.hosts = append(vm.hosts, vmHost{id: base + int64(b)*hostBlock + int64(o), ref: -only})
 			}
 			blk := vm.hosts[start:]
 			sort.Slice(blk, func(x, y int) bool { return blk[x].id < blk[y].id })

@@ -2,7 +2,6 @@ package qualyssim
 
 import (
 	"bufio"
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"io"
@@ -544,12 +543,13 @@ func parseVMDate(v string) (int64, error) {
 	return 0, errors.New("bad date")
 }
 
-// checkBasicAuth compares the basic credentials with the configured ones.
-func (s *Server) checkBasicAuth(r *http.Request) bool {
+// checkBasicAuth returns the subscription of the basic credentials of r, or nil.
+func (s *Server) checkBasicAuth(r *http.Request) *subscription {
 	u, p, ok := r.BasicAuth()
-	okUser := subtle.ConstantTimeCompare([]byte(u), []byte(s.cfg.Username)) == 1
-	okPass := subtle.ConstantTimeCompare([]byte(p), []byte(s.cfg.Password)) == 1
-	return ok && okUser && okPass
+	if !ok {
+		return nil
+	}
+	return s.login(u, p)
 }
 
 // vmNow is the DATETIME the API server reports: the current epoch's time.
@@ -564,13 +564,14 @@ func (s *Server) vmdr(w http.ResponseWriter, r *http.Request, api, version int) 
 		s.writeSimpleReturn(w, r, &vmError{status: http.StatusBadRequest, code: 1908, text: "Request method (GET or POST) is incompatible with specified parameter(s): " + r.Method})
 		return
 	}
-	if !s.checkBasicAuth(r) {
+	sub := s.checkBasicAuth(r)
+	if sub == nil {
 		w.Header().Set("WWW-Authenticate", `Basic realm="Qualys API"`)
 		s.writeSimpleReturn(w, r, &vmError{status: http.StatusUnauthorized, text: "Bad Login/Password", decl: true})
 		return
 	}
 	if r.Header.Get("X-Requested-With") == "" {
-		s.vmLim.peek(s.cfg.Now()).set(w.Header())
+		sub.vmLim.peek(s.cfg.Now()).set(w.Header())
 		s.writeSimpleReturn(w, r, &vmError{status: http.StatusBadRequest, code: 1903, text: "Missing required header: X-Requested-With", decl: true})
 		return
 	}
@@ -579,27 +580,27 @@ func (s *Server) vmdr(w http.ResponseWriter, r *http.Request, api, version int) 
 		s.writeSimpleReturn(w, r, vmBadRequest(1905, "malformed request parameters: "+err.Error()))
 		return
 	}
-	plan := s.planFaults(r.URL.Path, canonicalParams(params), true, true)
+	plan := s.planFaults(r.URL.Path, sub.faultKey(canonicalParams(params)), true, true)
 	if plan.expired {
 		s.countFault(FaultExpired, 1)
 		s.writeSimpleReturn(w, r, &vmError{status: http.StatusOK, code: 2001, text: "This account has expired.", decl: true})
 		return
 	}
 	if api == apiKB {
-		if !s.kbMu.TryLock() {
-			ls := s.vmLim.peek(s.cfg.Now())
+		if !sub.kbMu.TryLock() {
+			ls := sub.vmLim.peek(s.cfg.Now())
 			ls.concLimit, ls.running = 1, 1
 			s.refuseVM(w, r, ls, &refusal{concurrency: true}, 1)
 			return
 		}
-		defer s.kbMu.Unlock()
+		defer sub.kbMu.Unlock()
 	}
-	ls, refused := s.vmLim.acquire(s.cfg.Now())
+	ls, refused := sub.vmLim.acquire(s.cfg.Now())
 	if refused != nil {
 		s.refuseVM(w, r, ls, refused, ls.running-ls.concLimit+1)
 		return
 	}
-	defer s.vmLim.release()
+	defer sub.vmLim.release()
 	ls.set(w.Header())
 	q, err := parseVMQuery(api, version, params)
 	if err != nil {
@@ -625,9 +626,9 @@ func (s *Server) vmdr(w http.ResponseWriter, r *http.Request, api, version int) 
 		return
 	}
 	if api == apiKB {
-		err = s.handleKB(w, r, q, plan)
+		err = s.handleKB(w, r, sub, q, plan)
 	} else {
-		err = s.handleHosts(w, r, q, plan)
+		err = s.handleHosts(w, r, sub, q, plan)
 	}
 	if err != nil && !errors.Is(err, errClientGone) {
 		s.log.Debug("qualyssim vmdr", "api", apiNames[api], "error", err)
@@ -695,12 +696,13 @@ func canonicalParams(params []vmParam) string {
 // not counted against the limits), and the version document.
 func (s *Server) handleAbout(w http.ResponseWriter, r *http.Request) {
 	s.countCall(r)
-	if !s.checkBasicAuth(r) {
+	sub := s.checkBasicAuth(r)
+	if sub == nil {
 		w.Header().Set("WWW-Authenticate", `Basic realm="Qualys API"`)
 		s.writeSimpleReturn(w, r, &vmError{status: http.StatusUnauthorized, text: "Bad Login/Password", decl: true})
 		return
 	}
-	s.vmLim.peek(s.cfg.Now()).set(w.Header())
+	sub.vmLim.peek(s.cfg.Now()).set(w.Header())
 	w.Header().Set("Content-Type", "text/xml;charset=UTF-8")
 	w.Header().Set("Server", "Qualys")
 	_, _ = io.WriteString(w, `<?xml version="1.0" encoding="UTF-8" ?>

@@ -85,11 +85,13 @@ func (vm *vmIndex) loadHost(hr *hostRec, g *gen, h int, e *vmEpoch) {
 	}
 }
 
-// onlyMeta draws the index entry of a VMDR-only host: a scanner-found host.
+// onlyMeta draws the index entry of a VMDR-only host: a scanner-found host
+// (a twin's comes from its root subscription).
 func (vm *vmIndex) onlyMeta(stream int) assetMeta {
 	var pcg rand.PCG
 	r := rand.New(&pcg)
-	seedStream(&pcg, vm.seed, stream, "core")
+	wd := vm.ds.w
+	seedStream(&pcg, wd.seeds[wd.root(vm.ds.sub, stream)], stream, "core")
 	total := 0
 	for _, p := range osProfiles {
 		total += p.weight

@@ -15,6 +15,8 @@ import (
 	"path/filepath"
 
 	"github.com/pressly/goose/v3"
+
+	"github.com/qflow/qflow/internal/identify"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
@@ -29,6 +31,8 @@ type Store struct {
 	log  *slog.Logger
 	// swCache maps software catalog keys to ids; touched only by the writer.
 	swCache map[swKey]int64
+	// rules are the identification rules in force (loaded on first use).
+	rules identify.Rules
 }
 
 // Open opens (creating if needed) the database at path and applies pending

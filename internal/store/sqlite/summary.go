@@ -15,6 +15,8 @@ type Totals struct {
 	OpenPorts         int64 `json:"open_ports"`
 	NetworkInterfaces int64 `json:"network_interfaces"`
 	Quarantined       int64 `json:"quarantined"`
+	// ActiveRecords counts the active source records by source (CSAM, VMDR).
+	ActiveRecords map[string]int64 `json:"active_records"`
 }
 
 // NameCount is a value with how often it occurs.
@@ -38,6 +40,14 @@ func (s *Store) Totals(ctx context.Context) (Totals, error) {
 		&t.OpenPorts, &t.NetworkInterfaces, &t.Quarantined)
 	if err != nil {
 		return t, fmt.Errorf("sqlite: totals: %w", err)
+	}
+	t.ActiveRecords = map[string]int64{}
+	rows, err := s.top(ctx, `SELECT source, count(*) FROM asset_records WHERE state = 'active' GROUP BY 1 ORDER BY 1 LIMIT ?`, 10)
+	if err != nil {
+		return t, err
+	}
+	for _, r := range rows {
+		t.ActiveRecords[r.Name] = r.Count
 	}
 	return t, nil
 }

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/qflow/qflow/internal/identify"
 	"github.com/qflow/qflow/internal/model"
 	"github.com/qflow/qflow/internal/sync"
 )
@@ -313,10 +314,8 @@ func (w *batchWriter) record(rec *model.Record, hash string, res *sync.BatchResu
 		nullable(h, "agent_id"), nullable(h, "criticality_score")}
 	if exists {
 		res.Updated++
-		if _, err := w.exec(`UPDATE assets SET name = ?, ip_address = ?, dns_name = ?, os_name = ?, os_category1 = ?, os_category2 = ?,
-			bios_serial = ?, hw_uuid = ?, agent_id = ?, criticality = ?, last_seen = ?, state = 'active' WHERE id = ?`,
-			append(assetCols, w.now, assetID)...); err != nil {
-			return fmt.Errorf("update asset: %w", err)
+		if err := w.updateAsset(rec, assetID, assetCols); err != nil {
+			return err
 		}
 		for _, t := range []string{"installed_software", "open_ports", "network_interfaces", "volumes", "services", "tags", "record_items"} {
 			if _, err := w.exec(`DELETE FROM `+t+` WHERE record_id = ?`, recordID); err != nil {
@@ -325,20 +324,50 @@ func (w *batchWriter) record(rec *model.Record, hash string, res *sync.BatchResu
 		}
 	} else {
 		res.New++
-		r, err := w.exec(`INSERT INTO assets (name, ip_address, dns_name, os_name, os_category1, os_category2, bios_serial, hw_uuid, agent_id, criticality, first_seen, last_seen)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, append(assetCols, w.now, w.now)...)
+		ids, d, err := w.identify(rec)
 		if err != nil {
-			return fmt.Errorf("insert asset: %w", err)
-		}
-		if assetID, err = r.LastInsertId(); err != nil {
 			return err
 		}
-		r, err = w.exec(`INSERT INTO asset_records (asset_id, source, subscription, native_key, raw_hash, attributes, first_seen, last_seen, first_run_id, last_run_id)
-			VALUES (?, ?, ?, ?, '', '{}', ?, ?, ?, ?)`, assetID, string(rec.Source), w.run.Subscription, rec.NativeKey, w.now, w.now, w.run.ID, w.run.ID)
+		if d.New() {
+			r, err := w.exec(`INSERT INTO assets (name, ip_address, dns_name, os_name, os_category1, os_category2, bios_serial, hw_uuid, agent_id, criticality, first_seen, last_seen)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, append(assetCols, w.now, w.now)...)
+			if err != nil {
+				return fmt.Errorf("insert asset: %w", err)
+			}
+			if assetID, err = r.LastInsertId(); err != nil {
+				return err
+			}
+		} else {
+			assetID = d.AssetID
+			if err := w.updateAsset(rec, assetID, assetCols); err != nil {
+				return err
+			}
+		}
+		var by any
+		if !d.New() {
+			by = d.Rule
+		}
+		r, err := w.exec(`INSERT INTO asset_records (asset_id, source, subscription, native_key, raw_hash, attributes, first_seen, last_seen, first_run_id, last_run_id, identified_by)
+			VALUES (?, ?, ?, ?, '', '{}', ?, ?, ?, ?, ?)`, assetID, string(rec.Source), w.run.Subscription, rec.NativeKey, w.now, w.now, w.run.ID, w.run.ID, by)
 		if err != nil {
 			return fmt.Errorf("insert record: %w", err)
 		}
 		if recordID, err = r.LastInsertId(); err != nil {
+			return err
+		}
+		if len(d.Candidates) > 1 {
+			if err := w.logConflict(recordID, rec, d); err != nil {
+				return err
+			}
+		}
+		if err := w.saveIdentifiers(recordID, assetID, ids); err != nil {
+			return err
+		}
+	}
+	if exists {
+		// The record keeps its asset (identity is stable across runs); its
+		// identifiers follow its content.
+		if err := w.saveIdentifiers(recordID, assetID, identify.Of(rec, w.run.Subscription)); err != nil {
 			return err
 		}
 	}
@@ -354,6 +383,24 @@ func (w *batchWriter) record(rec *model.Record, hash string, res *sync.BatchResu
 	_, err = w.exec(`UPDATE asset_records SET raw_hash = ?, attributes = ?, software_installs = ?, findings = ?, last_seen = ?, last_run_id = ?, state = 'active' WHERE id = ?`,
 		hash, attrs, n, nf, w.now, w.run.ID, recordID)
 	return err
+}
+
+// updateAsset refreshes an asset's summary columns from one of its
+// records: CSAM, the inventory, overwrites them; other sources only fill
+// what is empty.
+func (w *batchWriter) updateAsset(rec *model.Record, assetID int64, cols []any) error {
+	q := `UPDATE assets SET name = ?, ip_address = ?, dns_name = ?, os_name = ?, os_category1 = ?, os_category2 = ?,
+		bios_serial = ?, hw_uuid = ?, agent_id = ?, criticality = ?, last_seen = ?, state = 'active' WHERE id = ?`
+	if rec.Source != model.SourceCSAM {
+		q = `UPDATE assets SET name = coalesce(name, ?), ip_address = coalesce(ip_address, ?), dns_name = coalesce(dns_name, ?),
+			os_name = coalesce(os_name, ?), os_category1 = coalesce(os_category1, ?), os_category2 = coalesce(os_category2, ?),
+			bios_serial = coalesce(bios_serial, ?), hw_uuid = coalesce(hw_uuid, ?), agent_id = coalesce(agent_id, ?),
+			criticality = coalesce(criticality, ?), last_seen = ?, state = 'active' WHERE id = ?`
+	}
+	if _, err := w.exec(q, append(cols, w.now, assetID)...); err != nil {
+		return fmt.Errorf("update asset: %w", err)
+	}
+	return nil
 }
 
 // children writes the list rows of a record and returns the number of

@@ -37,16 +37,9 @@ keep their identity.`,
 		Short: "Show the identification rules in force, in order",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := sqlite.Open(cmd.Context(), db, g.logger())
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			rules, err := st.Rules(cmd.Context())
-			if err != nil {
-				return err
-			}
-			return printRules(g, rules, asJSON)
+			return withRules(cmd, g, db, func(_ *sqlite.Store, rules identify.Rules) error {
+				return printRules(g, rules, asJSON)
+			})
 		},
 	}
 	list.Flags().BoolVar(&asJSON, "json", false, "print the rules as JSON")
@@ -64,26 +57,19 @@ keep their identity.`,
   qflow rules set --reset`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := sqlite.Open(cmd.Context(), db, g.logger())
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			rules, err := st.Rules(cmd.Context())
-			if err != nil {
-				return err
-			}
-			if reset {
-				rules = identify.Defaults()
-			}
-			rules, err = editRules(rules, enable, disable, remove, add, order)
-			if err != nil {
-				return err
-			}
-			if err := st.SetRules(cmd.Context(), rules); err != nil {
-				return err
-			}
-			return printRules(g, rules, false)
+			return withRules(cmd, g, db, func(st *sqlite.Store, rules identify.Rules) error {
+				if reset {
+					rules = identify.Defaults()
+				}
+				rules, err := editRules(rules, enable, disable, remove, add, order)
+				if err != nil {
+					return err
+				}
+				if err := st.SetRules(cmd.Context(), rules); err != nil {
+					return err
+				}
+				return printRules(g, rules, false)
+			})
 		},
 	}
 	fl := set.Flags()
@@ -95,6 +81,20 @@ keep their identity.`,
 	fl.BoolVar(&reset, "reset", false, "start from the default rules")
 	cmd.AddCommand(list, set)
 	return cmd
+}
+
+// withRules opens the database and calls fn with the rules in force.
+func withRules(cmd *cobra.Command, g *globals, db string, fn func(*sqlite.Store, identify.Rules) error) error {
+	st, err := sqlite.Open(cmd.Context(), db, g.logger())
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	rules, err := st.Rules(cmd.Context())
+	if err != nil {
+		return err
+	}
+	return fn(st, rules)
 }
 
 func attrNames() []string {

@@ -153,6 +153,14 @@ func printSummary(w io.Writer, s *Summary) {
 			ft.ByStatus["New"], ft.ByStatus["Active"], ft.ByStatus["Re-Opened"], ft.ByStatus["Fixed"], ft.ByStatus["(none)"])
 	}
 	list("top open QIDs (hosts)", s.TopQIDs)
+	if rb := s.RiskBands; rb[sqlite.Unscored] != s.Totals.Assets {
+		fmt.Fprintf(tw, "assets by TruRisk band\tsevere %d · high %d · medium %d · low %d · unscored %d\n",
+			rb["severe"], rb["high"], rb["medium"], rb["low"], rb[sqlite.Unscored])
+	}
+	if c := s.Changes; len(c) > 0 {
+		fmt.Fprintf(tw, "changes (qflow changes)\tassets new %d · removed %d · findings new %d · fixed %d · reopened %d · risk band %d\n",
+			c["asset_new"], c["asset_removed"], c["finding_new"], c["finding_fixed"], c["finding_reopened"], c["risk_band"])
+	}
 	if s.Error != "" {
 		fmt.Fprintf(tw, "error\t%s\n", s.Error)
 	}

@@ -70,7 +70,11 @@ type Summary struct {
 	TopSoftware      []sqlite.NameCount   `json:"top_software,omitempty"`
 	TopQIDs          []sqlite.NameCount   `json:"top_qids,omitempty"`
 	Runs             []RunSummary         `json:"runs"`
-	Error            string               `json:"error,omitempty"`
+	// Changes counts this sync's change feed by kind (see qflow changes).
+	Changes map[string]int64 `json:"changes"`
+	// RiskBands counts active assets per TruRisk band, and "unscored".
+	RiskBands map[string]int64 `json:"risk_bands"`
+	Error     string           `json:"error,omitempty"`
 }
 
 // RunSummary is one source's run within a sync.
@@ -330,6 +334,21 @@ func runSync(ctx context.Context, g *globals, log *slog.Logger, p syncParams) (*
 	}
 	if sum.TopQIDs, err = st.TopQIDs(qctx, 5); err != nil {
 		return sum, errors.Join(runErr, err)
+	}
+	if sum.RiskBands, err = st.RiskBands(qctx); err != nil {
+		return sum, errors.Join(runErr, err)
+	}
+	var ids []int64
+	for _, r := range sum.Runs {
+		ids = append(ids, r.RunID)
+	}
+	sum.Changes = map[string]int64{}
+	if len(ids) > 0 {
+		feed, err := st.Changes(qctx, sqlite.ChangeFilter{RunIDs: ids, Limit: -1})
+		if err != nil {
+			return sum, errors.Join(runErr, err)
+		}
+		sum.Changes = feed.Counts
 	}
 	return sum, runErr
 }

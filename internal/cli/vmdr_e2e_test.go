@@ -73,7 +73,9 @@ func TestVMDRFullThenIncremental(t *testing.T) {
 	if n := scalar(t, db2, "SELECT count(*) FROM vuln_cves"); n == 0 {
 		t.Error("no CVEs stored")
 	}
+	assertEnriched(t, db2)
 	fullVM := runOf(t, full, "vmdr")
+	bandsBefore := bandsOf(t, db2)
 
 	if _, err := s.srv.Advance(); err != nil {
 		t.Fatal(err)
@@ -96,6 +98,7 @@ func TestVMDRFullThenIncremental(t *testing.T) {
 		t.Errorf("incremental VMDR run made %d calls, full %d: want a small fraction", incVM.APICalls, fullVM.APICalls)
 	}
 	t.Logf("VMDR calls: full %d, incremental %d; findings full %+v, incremental %+v", fullVM.APICalls, incVM.APICalls, full.Findings, f)
+	assertChangesMatch(t, s, db, inc, truth, bandsBefore, bandsOf(t, db2))
 
 	// A second incremental run with nothing new changes nothing.
 	again := vmdrSync(t, s, db, "--source", "vmdr", "--incremental")

@@ -39,6 +39,21 @@ func (b Bucket) String() string {
 	return fmt.Sprintf("Bucket(%d)", int(b))
 }
 
+// MarshalText encodes the bucket as its name, so JSON shows "critical"
+// rather than 0.
+func (b Bucket) MarshalText() ([]byte, error) { return []byte(b.String()), nil }
+
+// UnmarshalText reads a bucket name as MarshalText writes it.
+func (b *Bucket) UnmarshalText(text []byte) error {
+	for c := range numBuckets {
+		if c.String() == string(text) {
+			*b = c
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown QDS bucket %q (want critical, high, medium or low)", text)
+}
+
 // BucketOf returns the bucket of a QDS: 90 and above Critical, 70–89 High,
 // 40–69 Medium, 1–39 Low. A QDS of 0 or less has no bucket (ok is false);
 // scores above 100 count as Critical.

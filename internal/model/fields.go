@@ -119,6 +119,7 @@ func NewCatalog() *Catalog {
 		[3]string{"hardware_category1", s, "Hardware Category 1"},
 		[3]string{"hardware_category2", s, "Hardware Category 2"},
 		[3]string{"criticality_score", i, "Asset Criticality Score"},
+		[3]string{"criticality_is_default", b, "Asset Criticality Is Default"},
 		[3]string{"risk_score", i, "Risk Score"},
 		[3]string{"first_seen", d, "First Seen"},
 		[3]string{"last_updated", d, "Source Last Modified"},

@@ -57,6 +57,8 @@ type detGen struct {
 	weights []int
 	ports   []int
 	dets    []detection
+	snap    int         // > 0: generate also keeps the detections as of epoch snap-1 in prev
+	prev    []detection // see snap
 }
 
 func newDetGen(vm *vmIndex) *detGen {
@@ -159,6 +161,9 @@ func (dg *detGen) generate(hr *hostRec, epoch int) []detection {
 	}
 	// Replay the rescans of later epochs.
 	for k := 1; k <= epoch; k++ {
+		if k == dg.snap {
+			dg.prev = append(dg.prev[:0], dg.dets...)
+		}
 		if !vm.changed(hr.id, k) {
 			continue
 		}
@@ -172,13 +177,29 @@ func (dg *detGen) generate(hr *hostRec, epoch int) []detection {
 			dg.pick(hr, rk, stNew, se, se, pr)
 		}
 	}
-	slices.SortFunc(dg.dets, func(a, b detection) int {
+	sortDets(dg.dets)
+	return dg.dets
+}
+
+// generatePair returns the detections of hr as of epoch - 1 and as of epoch
+// (>= 1), both as generate returns them, for the cost of one generate. Both
+// slices are reused by the next call.
+func (dg *detGen) generatePair(hr *hostRec, epoch int) (prev, cur []detection) {
+	dg.snap = epoch
+	defer func() { dg.snap = 0 }()
+	cur = dg.generate(hr, epoch)
+	sortDets(dg.prev)
+	return dg.prev, cur
+}
+
+// sortDets sorts detections by QID and port.
+func sortDets(dets []detection) {
+	slices.SortFunc(dets, func(a, b detection) int {
 		if a.kb.qid != b.kb.qid {
 			return a.kb.qid - b.kb.qid
 		}
 		return int(a.port - b.port)
 	})
-	return dg.dets
 }
 
 // pick adds one vulnerability detection from the applicable templates

@@ -124,8 +124,16 @@
 // previous epoch's DATETIME, 12% of their open detections are fixed, 10% of
 // their fixed ones reopen, a few new ones appear; 3% of the KB entries
 // change LAST_SERVICE_MODIFICATION_DATETIME. So vm_processed_after=<DATETIME
-// of the previous sync> returns exactly Truth.ChangedHostIDs. An epoch's data
-// depends only on (Seed, epoch).
+// of the previous sync> returns exactly Truth.ChangedHostIDs. Truth.Changes
+// ("changes": new_findings, fixed_findings, reopened_findings) lists what
+// those rescans changed, exactly as a client that held the previous epoch's
+// detections (all statuses, Info, ignored and disabled) and reads the
+// rescanned hosts sees it, stuck hosts left out: detections a host reports
+// that it did not before (keyed by QID and port), those that became Fixed and
+// those that went from Fixed to Re-Opened. Each entry is {host_id, qid, port,
+// protocol, ssl} as the DETECTION element gives them (port and protocol left
+// out when it has no PORT, ssl when SSL is 0), sorted by host_id, qid, port;
+// the lists are empty at epoch 0. An epoch's data depends only on (Seed, epoch).
 //
 // # Several subscriptions
 //

@@ -51,6 +51,10 @@ type Truth struct {
 	// ChangedHostIDs are the hosts rescanned in this epoch: exactly those
 	// vm_processed_after=<DATETIME of the previous epoch> returns (empty at epoch 0).
 	ChangedHostIDs []int64 `json:"changed_host_ids"`
+	// Changes are the findings this epoch's rescans changed, as a client that
+	// held the previous epoch's detections and reads the rescanned hosts sees
+	// them (empty lists at epoch 0; stuck hosts left out).
+	Changes EpochChanges `json:"changes"`
 	// StuckHosts are the host IDs that never deliver their detections (fault
 	// stuckhost) and StuckDetections the number of their detections,
 	// counted as Detections.Total counts them.
@@ -105,12 +109,84 @@ type DetectionCounts struct {
 	Disabled int `json:"disabled"`
 }
 
+// EpochChanges lists the detections an epoch's rescans added, fixed and
+// reopened. A detection is identified within its host by (QID, port); the
+// previous epoch's detections are all of them (status=New,Active,Fixed,
+// Re-Opened&show_igs=1&include_ignored=1&include_disabled=1). Each list is
+// sorted by host ID, QID and port, and is empty, never null, when nothing
+// changed.
+type EpochChanges struct {
+	// NewFindings are detections a rescanned host reports that it did not report in the previous epoch.
+	NewFindings []FindingRef `json:"new_findings"`
+	// FixedFindings are detections whose status became Fixed (from New, Active or Re-Opened).
+	FixedFindings []FindingRef `json:"fixed_findings"`
+	// ReopenedFindings are detections whose status went from Fixed to Re-Opened.
+	ReopenedFindings []FindingRef `json:"reopened_findings"`
+}
+
+// FindingRef names one detection: host, QID, port, protocol and SSL as the
+// host list detection output gives them. A detection without a port has
+// neither PORT nor PROTOCOL there: Port 0 and Protocol "" (both left out of
+// the JSON); SSL is its SSL element (0 or 1).
+type FindingRef struct {
+	HostID   int64  `json:"host_id"`
+	QID      int    `json:"qid"`
+	Port     int    `json:"port,omitempty"`
+	Protocol string `json:"protocol,omitempty"`
+	SSL      bool   `json:"ssl,omitempty"`
+}
+
+func newEpochChanges() EpochChanges {
+	return EpochChanges{NewFindings: []FindingRef{}, FixedFindings: []FindingRef{}, ReopenedFindings: []FindingRef{}}
+}
+
+func (c EpochChanges) clone() EpochChanges {
+	return EpochChanges{
+		NewFindings:      append([]FindingRef{}, c.NewFindings...),
+		FixedFindings:    append([]FindingRef{}, c.FixedFindings...),
+		ReopenedFindings: append([]FindingRef{}, c.ReopenedFindings...),
+	}
+}
+
+// findingRef names detection d of host id as the HLD output writes it.
+func findingRef(id int64, d *detection) FindingRef {
+	f := FindingRef{HostID: id, QID: d.kb.qid, SSL: d.ssl}
+	if d.port != 0 {
+		f.Port, f.Protocol = int(d.port), d.proto
+	}
+	return f
+}
+
+// diff appends to c how host id's detections went from prev to cur (both
+// sorted by QID and port, as generate returns them).
+func (c *EpochChanges) diff(id int64, prev, cur []detection) {
+	i := 0
+	for j := range cur {
+		d := &cur[j]
+		for i < len(prev) && (prev[i].kb.qid < d.kb.qid || prev[i].kb.qid == d.kb.qid && prev[i].port < d.port) {
+			i++ // gone: detections never disappear
+		}
+		if i == len(prev) || prev[i].kb.qid != d.kb.qid || prev[i].port != d.port {
+			c.NewFindings = append(c.NewFindings, findingRef(id, d))
+			continue
+		}
+		switch was := prev[i].status; {
+		case d.status == stFixed && was != stFixed && was != stInfo:
+			c.FixedFindings = append(c.FixedFindings, findingRef(id, d))
+		case d.status == stReopened && was == stFixed:
+			c.ReopenedFindings = append(c.ReopenedFindings, findingRef(id, d))
+		}
+		i++
+	}
+}
+
 func (t Truth) clone() Truth {
 	t.AssetIDs = slices.Clone(t.AssetIDs)
 	t.MalformedAssetIDs = append([]int64{}, t.MalformedAssetIDs...)
 	t.HostIDs = append([]int64{}, t.HostIDs...)
 	t.KBQIDs = append([]int{}, t.KBQIDs...)
 	t.ChangedHostIDs = append([]int64{}, t.ChangedHostIDs...)
+	t.Changes = t.Changes.clone()
 	t.StuckHosts = append([]int64{}, t.StuckHosts...)
 	t.Detections.ByStatus = maps.Clone(t.Detections.ByStatus)
 	t.Detections.ByType = maps.Clone(t.Detections.ByType)
@@ -145,7 +221,7 @@ func worldTruth(w *world, vms []*vmIndex, es []*vmEpoch, names []string) Truth {
 		return ts[0]
 	}
 	top := Truth{Seed: w.seeds[0], AssetIDs: []int64{}, MalformedAssetIDs: []int64{}, HostIDs: []int64{},
-		KBQIDs: ts[0].KBQIDs, Epoch: ts[0].Epoch, DateTime: ts[0].DateTime, ChangedHostIDs: []int64{}, StuckHosts: []int64{},
+		KBQIDs: ts[0].KBQIDs, Epoch: ts[0].Epoch, DateTime: ts[0].DateTime, ChangedHostIDs: []int64{}, Changes: newEpochChanges(), StuckHosts: []int64{},
 		Detections: DetectionCounts{ByStatus: map[string]int{}, ByType: map[string]int{}}, JunkAssetIDs: []int64{},
 		UnifiedAssets: unified, Subscriptions: make([]SubscriptionTruth, len(ts))}
 	for s, t := range ts {
@@ -165,6 +241,9 @@ func worldTruth(w *world, vms []*vmIndex, es []*vmEpoch, names []string) Truth {
 		top.Detections.Ignored += t.Detections.Ignored
 		top.Detections.Disabled += t.Detections.Disabled
 		top.ChangedHostIDs = append(top.ChangedHostIDs, t.ChangedHostIDs...)
+		top.Changes.NewFindings = append(top.Changes.NewFindings, t.Changes.NewFindings...)
+		top.Changes.FixedFindings = append(top.Changes.FixedFindings, t.Changes.FixedFindings...)
+		top.Changes.ReopenedFindings = append(top.Changes.ReopenedFindings, t.Changes.ReopenedFindings...)
 		top.StuckHosts = append(top.StuckHosts, t.StuckHosts...)
 		top.StuckDetections += t.StuckDetections
 		top.SharedMachines += t.SharedMachines
@@ -183,6 +262,7 @@ func (vm *vmIndex) vmTruth(t *Truth, e *vmEpoch, junk []uint8) {
 	t.HostIDs = make([]int64, len(vm.hosts))
 	t.Epoch, t.DateTime = e.n, fmtDate(vm.epochTime(e.n))
 	t.ChangedHostIDs, t.StuckHosts = []int64{}, []int64{}
+	t.Changes = newEpochChanges()
 	t.Detections = DetectionCounts{ByStatus: map[string]int{}, ByType: map[string]int{}}
 	for _, st := range statusNames[:4] {
 		t.Detections.ByStatus[st] = 0
@@ -199,7 +279,8 @@ func (vm *vmIndex) vmTruth(t *Truth, e *vmEpoch, junk []uint8) {
 	for h := range vm.hosts {
 		vh := &vm.hosts[h]
 		t.HostIDs[h] = vh.id
-		if e.n > 0 && int(e.last[h]) == e.n {
+		changed := e.n > 0 && int(e.last[h]) == e.n
+		if changed {
 			t.ChangedHostIDs = append(t.ChangedHostIDs, vh.id)
 		}
 		vm.loadHost(&hr, g, h, e)
@@ -209,7 +290,12 @@ func (vm *vmIndex) vmTruth(t *Truth, e *vmEpoch, junk []uint8) {
 				junk[vh.ref] = junkYes
 			}
 		}
-		dets := dg.generate(&hr, e.n)
+		var prev, dets []detection
+		if changed && !vh.stuck {
+			prev, dets = dg.generatePair(&hr, e.n)
+		} else {
+			dets = dg.generate(&hr, e.n)
+		}
 		if vh.stuck {
 			t.StuckHosts = append(t.StuckHosts, vh.id)
 			t.StuckDetections += len(dets)
@@ -229,6 +315,9 @@ func (vm *vmIndex) vmTruth(t *Truth, e *vmEpoch, junk []uint8) {
 			if d.disabled {
 				c.Disabled++
 			}
+		}
+		if changed {
+			t.Changes.diff(vh.id, prev, dets)
 		}
 	}
 }

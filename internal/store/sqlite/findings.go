@@ -181,6 +181,8 @@ func (w *batchWriter) findings(rec *model.Record, recordID, assetID int64, exist
 			nullable(v, "last_update"), nullable(v, "last_fixed"), nullable(v, "first_reopened"), nullable(v, "last_reopened"),
 			nullable(v, "times_reopened"), boolInt(v, "is_ignored"), boolInt(v, "is_disabled"), nullable(v, "last_processed"),
 			attrs, h}
+		rq, derived := findingQDS(v)
+		cols = append(append(cols, enrichCols(v)...), rq, derived)
 		if ok {
 			f.seen = true
 			fc.Updated++
@@ -197,11 +199,28 @@ func (w *batchWriter) findings(rec *model.Record, recordID, assetID int64, exist
 			_, err = w.exec(`UPDATE findings SET unique_vuln_id = ?, type = ?, severity = ?, status = ?, qds = ?, qds_severity = ?, qds_factors = ?,
 				results = ?, first_found = ?, last_found = ?, times_found = ?, last_test = ?, last_update = ?, last_fixed = ?,
 				first_reopened = ?, last_reopened = ?, times_reopened = ?, is_ignored = ?, is_disabled = ?, last_processed = ?,
-				attributes = ?, hash = ?, asset_id = ?, state = 'active', last_seen = ?, last_run_id = ?,
+				attributes = ?, hash = ?, title = ?, cvss2_base = ?, cvss3_base = ?, vector = ?, patchable = ?, cve_ids = ?,
+				exploited_by = ?, malware = ?, threat_intel = ?, mitre_tactics = ?, mitre_techniques = ?, risk_qds = ?, qds_derived = ?,
+				asset_id = ?, state = 'active', last_seen = ?, last_run_id = ?,
 				status_run_id = coalesce(?, status_run_id) WHERE id = ?`,
 				append(cols, assetID, w.now, w.run.ID, statusRun, f.id)...)
 			if err != nil {
 				return 0, fmt.Errorf("update finding %s: %w", key, err)
+			}
+			if statusRun != nil {
+				kind := ""
+				switch {
+				case status == statusFixed:
+					kind = ChangeFindingFixed
+				case f.status == statusFixed && status != "":
+					kind = ChangeFindingReopened
+				}
+				if kind != "" {
+					qid, _ := v.Int("qid")
+					if err := w.change(kind, assetID, recordID, f.id, qid, f.status, status); err != nil {
+						return 0, err
+					}
+				}
 			}
 			continue
 		}
@@ -212,15 +231,22 @@ func (w *batchWriter) findings(rec *model.Record, recordID, assetID int64, exist
 		if ssl == nil {
 			ssl = 0
 		}
-		_, err = w.exec(`INSERT INTO findings (record_id, asset_id, finding_key, qid, port, protocol, ssl, instance,
+		r, err := w.exec(`INSERT INTO findings (record_id, asset_id, finding_key, qid, port, protocol, ssl, instance,
 			unique_vuln_id, type, severity, status, qds, qds_severity, qds_factors, results, first_found, last_found, times_found,
 			last_test, last_update, last_fixed, first_reopened, last_reopened, times_reopened, is_ignored, is_disabled, last_processed,
-			attributes, hash, first_seen, last_seen, first_run_id, last_run_id, status_run_id)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			attributes, hash, `+enrichColNames+`, risk_qds, qds_derived, first_seen, last_seen, first_run_id, last_run_id, status_run_id)
+			VALUES (`+placeholders(48)+`)`,
 			append(append([]any{recordID, assetID, key, qid, nullable(v, "port"), nullable(v, "protocol"), ssl, nullable(v, "instance")}, cols...),
 				w.now, w.now, w.run.ID, w.run.ID, w.run.ID)...)
 		if err != nil {
 			return 0, fmt.Errorf("insert finding %s: %w", key, err)
+		}
+		id, err := r.LastInsertId()
+		if err != nil {
+			return 0, err
+		}
+		if err := w.change(ChangeFindingNew, assetID, recordID, id, qid, nil, status); err != nil {
+			return 0, err
 		}
 	}
 	for _, f := range old {
@@ -271,14 +297,15 @@ func (w *batchWriter) vuln(rec *model.Record, hash string, res *sync.BatchResult
 	}
 	res.Vulns++
 	_, err = w.exec(`INSERT INTO vulns (qid, title, vuln_type, severity, category, published, last_modified, patchable, cvss2_base, cvss3_base, cvss3_vector,
-		attributes, hash, first_seen, last_seen, first_run_id, last_run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		attributes, hash, first_seen, last_seen, first_run_id, last_run_id, changed_run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (qid) DO UPDATE SET title = excluded.title, vuln_type = excluded.vuln_type, severity = excluded.severity,
 		category = excluded.category, published = excluded.published, last_modified = excluded.last_modified, patchable = excluded.patchable,
 		cvss2_base = excluded.cvss2_base, cvss3_base = excluded.cvss3_base, cvss3_vector = excluded.cvss3_vector,
-		attributes = excluded.attributes, hash = excluded.hash, last_seen = excluded.last_seen, last_run_id = excluded.last_run_id`,
+		attributes = excluded.attributes, hash = excluded.hash, last_seen = excluded.last_seen, last_run_id = excluded.last_run_id,
+		changed_run_id = excluded.changed_run_id`,
 		qid, nullable(v, "title"), nullable(v, "vuln_type"), nullable(v, "severity"), nullable(v, "category"), nullable(v, "published"),
 		nullable(v, "last_modified"), boolInt(v, "patchable"), nullable(v, "cvss2_base"), nullable(v, "cvss3_base"), nullable(v, "cvss3_vector"),
-		attrs, hash, w.now, w.now, w.run.ID, w.run.ID)
+		attrs, hash, w.now, w.now, w.run.ID, w.run.ID, w.run.ID)
 	if err != nil {
 		return fmt.Errorf("upsert vuln %d: %w", qid, err)
 	}

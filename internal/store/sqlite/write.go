@@ -108,8 +108,8 @@ func (s *Store) FinishRun(ctx context.Context, run *sync.Run, cp sync.Checkpoint
 			}
 			n, _ := res.RowsAffected()
 			run.Counts.Stale = n
-			res, err = tx.ExecContext(ctx, `UPDATE findings SET state = 'stale' WHERE state = 'active'
-				AND record_id IN (SELECT id FROM asset_records WHERE state = 'stale')`)
+			res, err = tx.ExecContext(ctx, `UPDATE findings SET state = 'stale', last_run_id = ? WHERE state = 'active'
+				AND record_id IN (SELECT id FROM asset_records WHERE state = 'stale')`, run.ID)
 			if err != nil {
 				return fmt.Errorf("mark findings of unseen hosts stale: %w", err)
 			}
@@ -117,9 +117,20 @@ func (s *Store) FinishRun(ctx context.Context, run *sync.Run, cp sync.Checkpoint
 			if _, err := tx.ExecContext(ctx, `UPDATE runs SET findings_stale = ? WHERE id = ?`, fs, run.ID); err != nil {
 				return fmt.Errorf("update run %d: %w", run.ID, err)
 			}
-			if _, err := tx.ExecContext(ctx, `UPDATE assets SET state = 'stale' WHERE state = 'active' AND NOT EXISTS (SELECT 1 FROM asset_records r WHERE r.asset_id = assets.id AND r.state = 'active')`); err != nil {
+			// An asset none of whose records is active any more is gone:
+			// record it in the change feed (with the record that left last).
+			const gone = `state = 'active' AND NOT EXISTS (SELECT 1 FROM asset_records r WHERE r.asset_id = assets.id AND r.state = 'active')`
+			if _, err := tx.ExecContext(ctx, `INSERT INTO changes (run_id, kind, asset_id, record_id, at)
+				SELECT ?, '`+ChangeAssetRemoved+`', assets.id, (SELECT max(r.id) FROM asset_records r WHERE r.asset_id = assets.id AND r.source = upper(?) AND r.subscription = ?), ?
+				FROM assets WHERE `+gone, run.ID, run.Source, run.Subscription, ts(run.FinishedAt)); err != nil {
+				return fmt.Errorf("record removed assets: %w", err)
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE assets SET state = 'stale' WHERE `+gone); err != nil {
 				return fmt.Errorf("mark unseen assets stale: %w", err)
 			}
+		}
+		if err := s.finishRisk(ctx, tx, run); err != nil {
+			return err
 		}
 		var errText any
 		if run.Error != "" {
@@ -354,6 +365,11 @@ func (w *batchWriter) record(rec *model.Record, hash string, res *sync.BatchResu
 		}
 		if recordID, err = r.LastInsertId(); err != nil {
 			return err
+		}
+		if d.New() {
+			if err := w.change(ChangeAssetNew, assetID, recordID, nil, nil, nil, nil); err != nil {
+				return err
+			}
 		}
 		if len(d.Candidates) > 1 {
 			if err := w.logConflict(recordID, rec, d); err != nil {

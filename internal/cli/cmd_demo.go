@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -21,6 +23,7 @@ func newDemoCmd(g *globals) *cobra.Command {
 	var seed int64
 	var db string
 	var asJSON bool
+	var days int
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Run the whole job end to end against the built-in simulator",
@@ -28,8 +31,13 @@ func newDemoCmd(g *globals) *cobra.Command {
 sync of every source into the database (CSAM assets, the KnowledgeBase, VMDR
 hosts and detections) and prints a summary: counts, duration, API calls, top
 operating systems and software, findings by severity and status, and the
-QIDs open on the most hosts. It then checks the database against the
-simulator's ground truth.`,
+QIDs open on the most hosts, TruRisk bands. It then checks the database
+against the simulator's ground truth.
+
+Then, --days times (default 1), it moves the simulator on a day (hosts are
+rescanned: detections new, fixed, reopened), runs an incremental sync and
+checks its change feed against the simulator's list of changes. With --json
+it prints one summary per sync, one JSON object per line.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -76,9 +84,15 @@ simulator's ground truth.`,
 			if len(diffs) > 0 {
 				return fmt.Errorf("database does not match the simulator's truth")
 			}
+			for day := 1; day <= days; day++ {
+				if err := demoDayLater(ctx, g, log, srv, running.URL, db, day, asJSON); err != nil {
+					return err
+				}
+			}
 			return nil
 		},
 	}
+	cmd.Flags().IntVar(&days, "days", 1, "then move the simulator on this many days, with an incremental sync and its change feed after each")
 	cmd.Flags().IntVar(&assets, "assets", 2000, "number of simulated assets")
 	cmd.Flags().Int64Var(&seed, "seed", 1, "seed of the simulated data")
 	cmd.Flags().StringVar(&db, "db", "qflow.db", "SQLite database file")
@@ -111,4 +125,60 @@ func truthDiffs(sum *Summary, t qualyssim.Truth) []string {
 	check("disabled findings", ft.Disabled, int64(t.Detections.Disabled))
 	check("KnowledgeBase QIDs", ft.Vulns, int64(len(t.KBQIDs)))
 	return d
+}
+
+// demoDayLater moves the simulator on a day, syncs incrementally, prints
+// what changed and checks it against the simulator's truth.
+func demoDayLater(ctx context.Context, g *globals, log *slog.Logger, srv *qualyssim.Server, url, db string, day int, asJSON bool) error {
+	if _, err := srv.Advance(); err != nil {
+		return err
+	}
+	user, pass := srv.Credentials()
+	sum, err := runSync(ctx, g, log, syncParams{
+		GatewayURL: url, APIURL: url, Username: user, Password: secret.New(pass),
+		DB: db, Source: "all", Subscription: "demo", Mode: sync.ModeIncremental, Parallel: 2,
+		PageTimeout: 2 * time.Minute, MaxRetries: 5,
+	})
+	if sum != nil && asJSON {
+		if e := json.NewEncoder(g.env.Stdout).Encode(sum); e != nil {
+			return e
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("demo incremental sync (day %d) failed: %w", day, err)
+	}
+	truth := srv.Truth()
+	c, tc := sum.Changes, truth.Changes
+	var runs []string
+	for _, r := range sum.Runs {
+		runs = append(runs, "--run "+strconv.FormatInt(r.RunID, 10))
+	}
+	if !asJSON {
+		fmt.Fprintf(g.env.Stdout, "day %d (incremental)\t%d hosts rescanned · findings new %d · fixed %d · reopened %d · risk band changes %d · %d API calls · %s\n",
+			day, sum.Hosts.Seen, c["finding_new"], c["finding_fixed"], c["finding_reopened"], c["risk_band"], sum.APICalls,
+			(time.Duration(sum.DurationMS) * time.Millisecond).String())
+		fmt.Fprintf(g.env.Stdout, "\tsee them: qflow changes --db %s %s\n", db, strings.Join(runs, " "))
+	}
+	diffs := truthDiffs(sum, truth)
+	check := func(what string, got int64, want int) {
+		if got != int64(want) {
+			diffs = append(diffs, fmt.Sprintf("%s: database %d, truth %d", what, got, want))
+		}
+	}
+	check("hosts rescanned", sum.Hosts.Seen, len(truth.ChangedHostIDs))
+	check("new findings", c["finding_new"], len(tc.NewFindings))
+	check("fixed findings", c["finding_fixed"], len(tc.FixedFindings))
+	check("reopened findings", c["finding_reopened"], len(tc.ReopenedFindings))
+	if !asJSON {
+		verdict := "matches"
+		if len(diffs) > 0 {
+			verdict = "DOES NOT match: " + strings.Join(diffs, "; ")
+		}
+		fmt.Fprintf(g.env.Stdout, "simulator truth\tday %d: %d hosts rescanned, findings new %d · fixed %d · reopened %d: change feed %s\n",
+			day, len(truth.ChangedHostIDs), len(tc.NewFindings), len(tc.FixedFindings), len(tc.ReopenedFindings), verdict)
+	}
+	if len(diffs) > 0 {
+		return fmt.Errorf("day %d: database does not match the simulator's truth: %s", day, strings.Join(diffs, "; "))
+	}
+	return nil
 }

@@ -296,7 +296,8 @@ func TestDemoRunsEndToEnd(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("demo exit %d\n%s\n%s", code, out, stderr)
 	}
-	for _, want := range []string{"Processed", "API calls", "top operating systems", "top software", "findings by severity", "top open QIDs", "matches"} {
+	for _, want := range []string{"Processed", "API calls", "top operating systems", "top software", "findings by severity", "top open QIDs", "assets by TruRisk band", "database matches",
+		"day 1 (incremental)", "change feed matches"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
 		}

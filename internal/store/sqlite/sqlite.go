@@ -97,10 +97,11 @@ func (s *Store) migrate(ctx context.Context) error {
 	for _, r := range res {
 		s.log.Debug("migration applied", "version", r.Source.Version, "path", r.Source.Path)
 		if r.Source.Version == 5 {
-			// Findings stored before risk existed: derive the QDS Qualys
-			// did not give, and score every asset.
+			// Findings stored before enrichment and risk existed: fill
+			// their KnowledgeBase columns, derive the QDS Qualys did not
+			// give, and score every asset.
 			err := s.tx(ctx, func(tx *sql.Tx) error {
-				if _, err := refreshFromKB(ctx, tx, `coalesce(findings.qds, 0) <= 0`); err != nil {
+				if _, err := refreshFromKB(ctx, tx, `1 = 1`); err != nil {
 					return err
 				}
 				_, err := scoreAssets(ctx, tx, 0, `SELECT id FROM assets`)

@@ -52,17 +52,8 @@ CREATE TABLE settings (
     value  TEXT NOT NULL
 );
 
--- Existing findings: fill the columns from the KnowledgeBase and take
--- Qualys's QDS; derived ones are computed when the store opens.
-UPDATE findings SET
-    title = v.title, cvss2_base = v.cvss2_base, cvss3_base = v.cvss3_base, patchable = v.patchable,
-    cve_ids = json_extract(v.attributes, '$.cve_ids'),
-    exploited_by = json_extract(v.attributes, '$.exploit_sources'),
-    malware = json_extract(v.attributes, '$.malware_sources'),
-    threat_intel = json_extract(v.attributes, '$.threat_intel'),
-    mitre_tactics = json_extract(v.attributes, '$.mitre_tactic_ids'),
-    mitre_techniques = json_extract(v.attributes, '$.mitre_technique_ids')
-FROM vulns v WHERE v.qid = findings.qid;
+-- Existing findings take Qualys's QDS; the KnowledgeBase columns and the
+-- derived QDS are filled when the store opens (Store.migrate).
 UPDATE findings SET risk_qds = min(qds, 100) WHERE qds > 0;
 
 -- finding_details: findings with the long KnowledgeBase texts.

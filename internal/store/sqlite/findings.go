@@ -186,14 +186,16 @@ func (w *batchWriter) findings(rec *model.Record, recordID, assetID int64, exist
 		if ok {
 			f.seen = true
 			fc.Updated++
-			statusRun := any(nil)
+			statusRun, kind := any(nil), ""
 			if status != f.status {
 				statusRun = w.run.ID
 				switch {
 				case status == statusFixed:
 					fc.Fixed++
+					kind = ChangeFindingFixed
 				case f.status == statusFixed && status != "":
 					fc.Reopened++
+					kind = ChangeFindingReopened
 				}
 			}
 			_, err = w.exec(`UPDATE findings SET unique_vuln_id = ?, type = ?, severity = ?, status = ?, qds = ?, qds_severity = ?, qds_factors = ?,
@@ -207,19 +209,10 @@ func (w *batchWriter) findings(rec *model.Record, recordID, assetID int64, exist
 			if err != nil {
 				return 0, fmt.Errorf("update finding %s: %w", key, err)
 			}
-			if statusRun != nil {
-				kind := ""
-				switch {
-				case status == statusFixed:
-					kind = ChangeFindingFixed
-				case f.status == statusFixed && status != "":
-					kind = ChangeFindingReopened
-				}
-				if kind != "" {
-					qid, _ := v.Int("qid")
-					if err := w.change(kind, assetID, recordID, f.id, qid, f.status, status); err != nil {
-						return 0, err
-					}
+			if kind != "" {
+				qid, _ := v.Int("qid")
+				if err := w.change(kind, assetID, recordID, f.id, qid, f.status, status); err != nil {
+					return 0, err
 				}
 			}
 			continue

@@ -293,6 +293,7 @@ func (e *Engine) execute(ctx context.Context, run *Run, cp *Checkpoint) error {
 		for _, q := range b.Quarantined {
 			e.log.Warn("record quarantined", "key", q.Key, "reason", q.Reason)
 		}
+		e.log.Debug("batch committed", "run_id", run.ID, "records", len(b.Records), "quarantined", len(b.Quarantined))
 		if o.Progress != nil {
 			o.Progress(Progress{Total: total, Counts: run.Counts})
 		}

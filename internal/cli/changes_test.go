@@ -87,7 +87,7 @@ func assertChangesMatch(t *testing.T, s *simEnv, db string, inc Summary, truth q
 	for _, r := range inc.Runs {
 		args = append(args, "--run", strconv.FormatInt(r.RunID, 10))
 	}
-	code, out, stderr := qflow(t, s.env(t, ""), args...)
+	code, out, stderr := s.qflow(t, "", args...)
 	if code != 0 {
 		t.Fatalf("qflow %v: exit %d: %s", args, code, stderr)
 	}

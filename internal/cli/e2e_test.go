@@ -1,23 +1,30 @@
 package cli
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
+	"net"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	_ "modernc.org/sqlite"
 
 	"github.com/qflow/qflow/internal/qualyssim"
+	"github.com/qflow/qflow/internal/testscale"
 )
 
 // TestMain lets a test re-execute this binary as the qflow command (for the
@@ -29,20 +36,47 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-type simEnv struct {
-	srv *qualyssim.Server
-	url string
+// scale sizes a test's data to the path it proves (see testscale).
+func scale(t testing.TB, small, full int) int {
+	t.Helper()
+	return testscale.N(t, small, full)
 }
 
-func startSim(t *testing.T, cfg qualyssim.Config) *simEnv {
+type simEnv struct {
+	srv  *qualyssim.Server
+	url  string
+	dial func(ctx context.Context, network, addr string) (net.Conn, error) // in-memory simulator; nil: loopback TCP
+}
+
+// startSim serves a simulator on loopback TCP; h, when given, wraps it.
+func startSim(t *testing.T, cfg qualyssim.Config, wrap ...func(http.Handler) http.Handler) *simEnv {
 	t.Helper()
 	srv, err := qualyssim.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(srv)
+	var h http.Handler = srv
+	for _, w := range wrap {
+		h = w(h)
+	}
+	ts := httptest.NewServer(h)
 	t.Cleanup(ts.Close)
 	return &simEnv{srv: srv, url: ts.URL}
+}
+
+// startMemSim serves a simulator on an in-memory network, for tests run in a
+// testing/synctest bubble: the simulator's latency, limits and faults and
+// the client's backoff, rate waits and page timeouts then run on the
+// bubble's fake clock, so minutes of Qualys time take milliseconds.
+func startMemSim(t *testing.T, cfg qualyssim.Config) *simEnv {
+	t.Helper()
+	srv, err := qualyssim.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := srv.StartMemory(t.Context())
+	t.Cleanup(func() { run.Close() })
+	return &simEnv{srv: srv, url: run.URL, dial: run.DialContext}
 }
 
 func (s *simEnv) env(t *testing.T, password string) map[string]string {
@@ -56,16 +90,34 @@ func (s *simEnv) env(t *testing.T, password string) map[string]string {
 // qflow runs the command line in-process and returns exit code, stdout, stderr.
 func qflow(t *testing.T, vars map[string]string, args ...string) (int, string, string) {
 	t.Helper()
+	return qflowEnv(t, Env{Getenv: func(k string) string { return vars[k] }}, args...)
+}
+
+// qflowEnv is qflow with the rest of the Env given (Stdout and Stderr are
+// set here).
+func qflowEnv(t *testing.T, env Env, args ...string) (int, string, string) {
+	t.Helper()
 	var out, errb bytes.Buffer
-	env := Env{Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return vars[k] }}
+	env.Stdout, env.Stderr = &out, &errb
+	if env.Getenv == nil {
+		env.Getenv = func(string) string { return "" }
+	}
 	code := Execute(t.Context(), env, args)
 	return code, out.String(), errb.String()
+}
+
+// qflow runs the command line against s with its credentials (password, if
+// not empty, instead of the right one).
+func (s *simEnv) qflow(t *testing.T, password string, args ...string) (int, string, string) {
+	t.Helper()
+	vars := s.env(t, password)
+	return qflowEnv(t, Env{Getenv: func(k string) string { return vars[k] }, DialContext: s.dial}, args...)
 }
 
 func syncJSON(t *testing.T, s *simEnv, db string, extra ...string) Summary {
 	t.Helper()
 	args := append([]string{"sync", "--gateway-url", s.url, "--db", db, "--json", "--log-level", "warn"}, extra...)
-	code, out, stderr := qflow(t, s.env(t, ""), args...)
+	code, out, stderr := s.qflow(t, "", args...)
 	if code != 0 {
 		t.Fatalf("qflow %v: exit %d\nstdout: %s\nstderr: %s", args, code, out, stderr)
 	}
@@ -143,9 +195,10 @@ func assertMatchesTruth(t *testing.T, dbPath string, truth qualyssim.Truth) {
 
 func TestSyncFullEqualsTruthAndIncrementalIsCheap(t *testing.T) {
 	t.Parallel()
-	s := startSim(t, qualyssim.Config{Assets: 700, Seed: 7})
+	s := startSim(t, qualyssim.Config{Assets: scale(t, 60, 700), Seed: 7})
 	db := filepath.Join(t.TempDir(), "q.db")
-	sum := syncJSON(t, s, db, "--full")
+	// Small pages: several pages per cursor, two cursors, several batches.
+	sum := syncJSON(t, s, db, "--full", "--page-size", strconv.Itoa(scale(t, 10, 300)))
 	truth := s.srv.Truth()
 	if sum.State != "Processed" || sum.Assets.New != int64(truth.Assets) || sum.SoftwareInstalls != int64(truth.SoftwareInstalls) {
 		t.Fatalf("full sync summary %+v, truth %d assets %d installs", sum, truth.Assets, truth.SoftwareInstalls)
@@ -170,30 +223,38 @@ func TestSyncFullEqualsTruthAndIncrementalIsCheap(t *testing.T) {
 	assertMatchesTruth(t, db, truth)
 }
 
+// With server errors, connection resets and pages without hasMore, every
+// fault is retried (with the real backoff, on synctest's fake clock) and the
+// database still equals the truth.
 func TestSyncWithFaultsStillMatchesTruth(t *testing.T) {
 	t.Parallel()
-	faults, err := qualyssim.ParseFaults("5xx=0.1,reset=0.05,nohasmore=0.05")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := startSim(t, qualyssim.Config{Assets: 600, Seed: 3, Faults: faults})
-	db := filepath.Join(t.TempDir(), "q.db")
-	sum := syncJSON(t, s, db, "--full", "--page-size", "50", "--max-retries", "8")
-	if sum.State != "Processed" {
-		t.Fatalf("summary %+v", sum)
-	}
-	st := s.srv.Stats()
-	if st.LimitViolations != 0 {
-		t.Fatalf("limit violations %d", st.LimitViolations)
-	}
-	var injected int64
-	for _, n := range st.Faults {
-		injected += n
-	}
-	if injected == 0 {
-		t.Fatalf("no fault was injected; the test proves nothing: %+v", st)
-	}
-	assertMatchesTruth(t, db, s.srv.Truth())
+	synctest.Test(t, func(t *testing.T) {
+		faults, err := qualyssim.ParseFaults("5xx=0.1,reset=0.05,nohasmore=0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := startMemSim(t, qualyssim.Config{Assets: scale(t, 150, 600), Seed: 2, Faults: faults})
+		db := filepath.Join(t.TempDir(), "q.db")
+		start := time.Now()
+		sum := syncJSON(t, s, db, "--full", "--page-size", strconv.Itoa(scale(t, 10, 50)), "--max-retries", "8")
+		if sum.State != "Processed" {
+			t.Fatalf("summary %+v", sum)
+		}
+		st := s.srv.Stats()
+		if st.LimitViolations != 0 {
+			t.Fatalf("limit violations %d", st.LimitViolations)
+		}
+		for _, kind := range []string{qualyssim.Fault5xx, qualyssim.FaultReset, qualyssim.FaultNoHasMore} {
+			if st.Faults[kind] == 0 {
+				t.Errorf("no %s fault was injected; the test proves less than it says: %+v", kind, st.Faults)
+			}
+		}
+		// Each retry waited out a backoff of at least half a second.
+		if d := time.Since(start); d < 500*time.Millisecond {
+			t.Errorf("the sync took %v of (fake) time: retries did not back off", d)
+		}
+		assertMatchesTruth(t, db, s.srv.Truth())
+	})
 }
 
 func TestSyncQuarantinesMalformedAssets(t *testing.T) {
@@ -202,9 +263,9 @@ func TestSyncQuarantinesMalformedAssets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := startSim(t, qualyssim.Config{Assets: 400, Seed: 11, Faults: faults})
+	s := startSim(t, qualyssim.Config{Assets: scale(t, 150, 400), Seed: 11, Faults: faults})
 	db := filepath.Join(t.TempDir(), "q.db")
-	sum := syncJSON(t, s, db, "--full")
+	sum := syncJSON(t, s, db, "--full", "--page-size", strconv.Itoa(scale(t, 20, 300)))
 	truth := s.srv.Truth()
 	if len(truth.MalformedAssetIDs) == 0 {
 		t.Fatal("simulator served no malformed asset")
@@ -225,7 +286,7 @@ func TestSyncWrongPasswordFailsClearlyAndWritesNothing(t *testing.T) {
 	for _, src := range []string{"csam", "vmdr", "kb", "all"} {
 		t.Run(src, func(t *testing.T) {
 			db := filepath.Join(t.TempDir(), "q.db")
-			code, out, stderr := qflow(t, s.env(t, "wrong-password"), "sync", "--gateway-url", s.url, "--db", db, "--source", src)
+			code, out, stderr := s.qflow(t, "wrong-password", "sync", "--gateway-url", s.url, "--db", db, "--source", src)
 			if code == 0 {
 				t.Fatalf("exit 0 with a wrong password; stdout %s", out)
 			}
@@ -263,7 +324,7 @@ func TestSyncRequiresCredentialsFromEnvironment(t *testing.T) {
 
 func TestSyncOverTLSWithCAFile(t *testing.T) {
 	t.Parallel()
-	srv, err := qualyssim.New(qualyssim.Config{Assets: 50, Seed: 2})
+	srv, err := qualyssim.New(qualyssim.Config{Assets: 20, Seed: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -278,7 +339,7 @@ func TestSyncOverTLSWithCAFile(t *testing.T) {
 	}
 	s := &simEnv{srv: srv, url: running.URL}
 	db := filepath.Join(t.TempDir(), "q.db")
-	code, _, stderr := qflow(t, s.env(t, ""), "sync", "--gateway-url", s.url, "--db", db, "--max-retries", "0")
+	code, _, stderr := s.qflow(t, "", "sync", "--gateway-url", s.url, "--db", db, "--max-retries", "0")
 	if code == 0 {
 		t.Fatal("sync trusted a self-signed certificate without --ca-file")
 	}
@@ -292,7 +353,7 @@ func TestSyncOverTLSWithCAFile(t *testing.T) {
 func TestDemoRunsEndToEnd(t *testing.T) {
 	t.Parallel()
 	db := filepath.Join(t.TempDir(), "demo.db")
-	code, out, stderr := qflow(t, nil, "demo", "--assets", "150", "--db", db, "--log-level", "warn")
+	code, out, stderr := qflow(t, nil, "demo", "--assets", strconv.Itoa(scale(t, 40, 150)), "--db", db, "--log-level", "warn")
 	if code != 0 {
 		t.Fatalf("demo exit %d\n%s\n%s", code, out, stderr)
 	}
@@ -309,44 +370,110 @@ func TestDemoRunsEndToEnd(t *testing.T) {
 // the truth, without duplicates.
 func TestSyncKilledMidRunResumes(t *testing.T) {
 	t.Parallel()
-	lat, err := qualyssim.ParseLatency("30ms")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := startSim(t, qualyssim.Config{Assets: 900, Seed: 5, Latency: lat})
+	gate := newPageGate("/search/am/asset", 4)
+	s := startSim(t, qualyssim.Config{Assets: scale(t, 120, 900), Seed: 5}, gate.wrap)
 	db := filepath.Join(t.TempDir(), "q.db")
-	u, p := s.srv.Credentials()
-	cmd := exec.CommandContext(t.Context(), os.Args[0], "sync", "--gateway-url", s.url, "--db", db, "--page-size", "20", "--json", "--log-level", "warn")
-	cmd.Env = append(os.Environ(), "QFLOW_TEST_MAIN=1", "QUALYS_USERNAME="+u, "QUALYS_PASSWORD="+p)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	// Kill once some batches are committed but well before the end.
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			t.Fatalf("sync made no progress in time; stderr: %s", stderr.String())
-		}
-		if n := committed(db); n >= 100 {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	_ = cmd.Wait()
-	if n := committed(db); n >= 900 {
-		t.Fatalf("the sync finished before the kill (%d rows); the test proves nothing", n)
+	killMidRun(t, s, gate, db, "sync", "--gateway-url", s.url, "--page-size", strconv.Itoa(scale(t, 10, 20)))
+	truth := s.srv.Truth()
+	if n := committed(db); n == 0 || n >= int64(truth.Assets) {
+		t.Fatalf("%d of %d assets committed at the kill: want some, not all", n, truth.Assets)
 	}
 	sum := syncJSON(t, s, db)
 	if !sum.Resumed || sum.State != "Processed" {
 		t.Fatalf("second run did not resume: %+v", sum)
 	}
-	assertMatchesTruth(t, db, s.srv.Truth())
+	assertMatchesTruth(t, db, truth)
+}
+
+// pageGate lets the first `after` requests for data pages (paths containing
+// path) through, then holds every later one until release is called:
+// the point where killMidRun kills a sync is set by the simulator's pages,
+// not by the clock.
+type pageGate struct {
+	path  string
+	after int64
+
+	n                 atomic.Int64
+	heldOnce, relOnce sync.Once
+	held, released    chan struct{}
+}
+
+func newPageGate(path string, after int64) *pageGate {
+	return &pageGate{path: path, after: after, held: make(chan struct{}), released: make(chan struct{})}
+}
+
+func (g *pageGate) wrap(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.Contains(r.URL.Path, g.path) && g.n.Add(1) > g.after {
+			g.heldOnce.Do(func() { close(g.held) })
+			select {
+			case <-g.released:
+			case <-r.Context().Done():
+				return
+			}
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+func (g *pageGate) release() { g.relOnce.Do(func() { close(g.released) }) }
+
+// killMidRun starts `qflow args… --db db` as a child process (this test
+// binary, see TestMain), lets it fetch the gate's first pages, waits until
+// the page after them is held and the child has logged a committed batch
+// (the engine flushes a partial batch within its flush interval), then
+// kills it with SIGKILL and opens the gate for the runs that follow. So the
+// kill falls after some data is committed and before the run can finish,
+// every time.
+func killMidRun(t *testing.T, s *simEnv, gate *pageGate, db string, args ...string) {
+	t.Helper()
+	u, p := s.srv.Credentials()
+	args = append(args, "--db", db, "--json", "--log-level", "debug")
+	cmd := exec.CommandContext(t.Context(), os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "QFLOW_TEST_MAIN=1", "QUALYS_USERNAME="+u, "QUALYS_PASSWORD="+p)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer gate.release()
+	var log bytes.Buffer
+	commit := make(chan struct{})
+	scanned := make(chan struct{})
+	go func() {
+		defer close(scanned)
+		sc := bufio.NewScanner(stderr)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		once := sync.Once{}
+		for sc.Scan() {
+			line := sc.Text()
+			log.WriteString(line + "\n")
+			if strings.Contains(line, "batch committed") && !strings.Contains(line, "records=0 ") {
+				once.Do(func() { close(commit) })
+			}
+		}
+	}()
+	fail := func(msg string) {
+		cmd.Process.Kill()
+		<-scanned
+		t.Fatalf("%s; child's log:\n%s", msg, log.String())
+	}
+	for _, ch := range []chan struct{}{gate.held, commit} {
+		select {
+		case <-ch:
+		case <-scanned:
+			fail("the child ended before the kill point")
+		case <-t.Context().Done():
+			fail("the test ended before the kill point")
+		}
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-scanned
+	_ = cmd.Wait()
 }
 
 func committed(path string) int64 {

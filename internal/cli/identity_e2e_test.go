@@ -14,7 +14,7 @@ import (
 // and a second run changes no identity.
 func TestIdentityAcrossSubscriptions(t *testing.T) {
 	t.Parallel()
-	s := startSim(t, qualyssim.Config{Assets: 250, Seed: 8, Subscriptions: 2, Overlap: 0.3})
+	s := startSim(t, qualyssim.Config{Assets: scale(t, 40, 250), Seed: 8, Subscriptions: 2, Overlap: 0.3})
 	db := filepath.Join(t.TempDir(), "q.db")
 	_, pass := s.srv.Credentials()
 	sync := func(user, sub, source string) Summary {

@@ -143,7 +143,7 @@ func TestMapExportEditImportSync(t *testing.T) {
 	}
 
 	// Sync by name; the run records the map, and its text can be read back.
-	s := startSim(t, qualyssim.Config{Assets: 50, Seed: 5})
+	s := startSim(t, qualyssim.Config{Assets: scale(t, 20, 50), Seed: 5})
 	sum := syncJSON(t, s, db, "--map", "my-csam")
 	if sum.Map != "my-csam" || sum.State != "Processed" || sum.Assets.Seen == 0 {
 		t.Fatalf("sync --map my-csam: %+v", sum)
@@ -176,11 +176,11 @@ func TestMapExportEditImportSync(t *testing.T) {
 	if sum.Map != "csam-default" {
 		t.Errorf("sync --map csam-default: map %q", sum.Map)
 	}
-	code, _, stderr = qflow(t, s.env(t, ""), "sync", "--gateway-url", s.url, "--db", db, "--map", "nope")
+	code, _, stderr = s.qflow(t, "", "sync", "--gateway-url", s.url, "--db", db, "--map", "nope")
 	if code == 0 || !strings.Contains(stderr, `no map called "nope"`) || !strings.Contains(stderr, "my-csam") || !strings.Contains(stderr, "kb-default") {
 		t.Errorf("sync --map nope: exit %d: %s", code, stderr)
 	}
-	code, _, stderr = qflow(t, s.env(t, ""), "sync", "--gateway-url", s.url, "--db", db, "--map", "vmdr-default")
+	code, _, stderr = s.qflow(t, "", "sync", "--gateway-url", s.url, "--db", db, "--map", "vmdr-default")
 	if code == 0 || !strings.Contains(stderr, "reads VMDR records, but the source is CSAM") {
 		t.Errorf("sync --map vmdr-default: exit %d: %s", code, stderr)
 	}

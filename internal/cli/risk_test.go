@@ -17,7 +17,7 @@ import (
 // checked and applied at once, clear errors for bad input.
 func TestRiskAndChangesCommands(t *testing.T) {
 	t.Parallel()
-	s := startSim(t, qualyssim.Config{Assets: 80, Hosts: 100, Seed: 11})
+	s := startSim(t, qualyssim.Config{Assets: scale(t, 40, 80), Hosts: scale(t, 50, 100), Seed: 11})
 	db := filepath.Join(t.TempDir(), "r.db")
 	sum := vmdrSync(t, s, db, "--source", "all", "--full")
 	if sum.State != "Processed" {

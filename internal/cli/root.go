@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"strings"
 
@@ -19,6 +20,9 @@ type Env struct {
 	Getenv         func(string) string
 	// IsTerminal reports whether stderr is an interactive terminal.
 	IsTerminal bool
+	// DialContext, when set, makes every connection to Qualys (tests point
+	// it at a simulator on an in-memory network); nil dials the network.
+	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 type globals struct {

@@ -115,9 +115,12 @@ func sourceNames(s string) ([]string, error) {
 	return nil, fmt.Errorf("--source %q: want csam, vmdr, kb or all", s)
 }
 
-func httpClient(p syncParams) (*http.Client, error) {
+func httpClient(env Env, p syncParams) (*http.Client, error) {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = 16
+	if env.DialContext != nil {
+		tr.DialContext = env.DialContext
+	}
 	pem := p.CAPEM
 	if p.CAFile != "" {
 		b, err := os.ReadFile(p.CAFile)
@@ -223,10 +226,11 @@ func runSync(ctx context.Context, g *globals, log *slog.Logger, p syncParams) (*
 			return nil, err
 		}
 	}
-	hc, err := httpClient(p)
+	hc, err := httpClient(g.env, p)
 	if err != nil {
 		return nil, err
 	}
+	defer hc.CloseIdleConnections()
 	gw := p.GatewayURL
 	if !needGateway {
 		gw = ""

@@ -1,14 +1,11 @@
 package cli
 
 import (
-	"bytes"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/qflow/qflow/internal/qualyssim"
@@ -43,9 +40,10 @@ func runOf(t *testing.T, sum Summary, source string) RunSummary {
 // detections for a small fraction of the full sync's calls.
 func TestVMDRFullThenIncremental(t *testing.T) {
 	t.Parallel()
-	s := startSim(t, qualyssim.Config{Assets: 100, Hosts: 800, Seed: 3})
+	s := startSim(t, qualyssim.Config{Assets: scale(t, 30, 100), Hosts: scale(t, 150, 800), Seed: 3})
 	db := t.TempDir() + "/q.db"
-	full := vmdrSync(t, s, db, "--source", "all", "--full", "--page-size", "100")
+	pageSize := strconv.Itoa(scale(t, 20, 100))
+	full := vmdrSync(t, s, db, "--source", "all", "--full", "--page-size", pageSize)
 	if full.State != "Processed" {
 		t.Fatalf("full run %s: %s", full.State, full.Error)
 	}
@@ -81,7 +79,7 @@ func TestVMDRFullThenIncremental(t *testing.T) {
 		t.Fatal(err)
 	}
 	truth = s.srv.Truth()
-	inc := vmdrSync(t, s, db, "--source", "all", "--incremental", "--page-size", "100")
+	inc := vmdrSync(t, s, db, "--source", "all", "--incremental", "--page-size", pageSize)
 	if inc.State != "Processed" {
 		t.Fatalf("incremental run %s: %s", inc.State, inc.Error)
 	}
@@ -127,103 +125,93 @@ func assertNoTruthDiffsVMDR(t *testing.T, path string, truth qualyssim.Truth) {
 }
 
 // With a concurrency limit of 2 and a rate limit hit mid-run, no call
-// breaks a limit and the data still equals the truth.
+// breaks a limit and the data still equals the truth. The rate window is
+// waited out on synctest's fake clock.
 func TestVMDRLimits(t *testing.T) {
 	t.Parallel()
-	s := startSim(t, qualyssim.Config{Assets: 50, Hosts: 600, Seed: 4, ConcurrencyLimit: 2, RateLimit: 12, RateWindow: 3e9})
-	db := t.TempDir() + "/q.db"
-	sum := vmdrSync(t, s, db, "--source", "all", "--full", "--page-size", "50", "--parallel", "4")
-	if sum.State != "Processed" {
-		t.Fatalf("run %s: %s", sum.State, sum.Error)
-	}
-	assertNoTruthDiffs(t, sum, s.srv.Truth())
-	st := s.srv.Stats()
-	if st.LimitViolations != 0 {
-		t.Errorf("limit violations = %d (%v), want 0", st.LimitViolations, st.LimitViolationsByAPI)
-	}
-	if st.VMMaxConcurrency > 2 {
-		t.Errorf("VMDR concurrency reached %d, limit 2", st.VMMaxConcurrency)
-	}
-	var calls int64
-	for k, n := range st.Calls {
-		if strings.Contains(k, "/fo/") {
-			calls += n
+	synctest.Test(t, func(t *testing.T) {
+		s := startMemSim(t, qualyssim.Config{Assets: scale(t, 20, 50), Hosts: scale(t, 150, 600), Seed: 4, ConcurrencyLimit: 2, RateLimit: 12, RateWindow: 3 * time.Second})
+		db := t.TempDir() + "/q.db"
+		start := time.Now()
+		sum := vmdrSync(t, s, db, "--source", "all", "--full", "--page-size", strconv.Itoa(scale(t, 10, 50)), "--parallel", "4")
+		if sum.State != "Processed" {
+			t.Fatalf("run %s: %s", sum.State, sum.Error)
 		}
-	}
-	if calls <= 12 {
-		t.Errorf("only %d VMDR/KB calls: the rate limit of 12 per window was never reached", calls)
-	}
+		assertNoTruthDiffs(t, sum, s.srv.Truth())
+		st := s.srv.Stats()
+		if st.LimitViolations != 0 {
+			t.Errorf("limit violations = %d (%v), want 0", st.LimitViolations, st.LimitViolationsByAPI)
+		}
+		if st.VMMaxConcurrency > 2 {
+			t.Errorf("VMDR concurrency reached %d, limit 2", st.VMMaxConcurrency)
+		}
+		var calls int64
+		for k, n := range st.Calls {
+			if strings.Contains(k, "/fo/") {
+				calls += n
+			}
+		}
+		if calls <= 12 {
+			t.Errorf("only %d VMDR/KB calls: the rate limit of 12 per window was never reached", calls)
+		}
+		// 12 calls per 3 s: the run cannot be shorter than the windows it
+		// needed.
+		if d, least := time.Since(start), time.Duration((calls-1)/12)*3*time.Second; d < least {
+			t.Errorf("%d calls took %v of (fake) time, less than %v: the rate window was not waited out", calls, d, least)
+		}
+	})
 }
 
 // A host whose detection page always times out is quarantined with its
-// reason; every other host loads, and the run ends Processed.
+// reason; every other host loads, and the run ends Processed. The page
+// timeouts and the truncation halvings run on synctest's fake clock.
 func TestVMDRStuckHostQuarantined(t *testing.T) {
 	t.Parallel()
-	s := startSim(t, qualyssim.Config{Assets: 50, Hosts: 300, Seed: 5, Faults: qualyssim.Faults{StuckHosts: 1}})
-	db := t.TempDir() + "/q.db"
-	if c, _, _ := qflow(t, s.env(t, ""), "sync", "--gateway-url", s.url, "--api-url", s.url, "--db", db, "--source", "kb", "--json"); c != 0 {
-		t.Fatal("kb sync failed")
-	}
-	sum := vmdrSync(t, s, db, "--source", "vmdr", "--full", "--page-size", "40", "--page-timeout", "700ms", "--max-retries", "1")
-	if sum.State != "Processed" {
-		t.Fatalf("run %s: %s", sum.State, sum.Error)
-	}
-	truth := s.srv.Truth()
-	if len(truth.StuckHosts) != 1 {
-		t.Fatalf("truth stuck hosts = %v", truth.StuckHosts)
-	}
-	if sum.Quarantined != 1 {
-		t.Errorf("quarantined = %d, want 1", sum.Quarantined)
-	}
-	dbh := openDB(t, db)
-	stuck := strconv.FormatInt(truth.StuckHosts[0], 10)
-	var key, reason string
-	if err := dbh.QueryRowContext(t.Context(), "SELECT native_key, reason FROM quarantine WHERE source = 'vmdr'").Scan(&key, &reason); err != nil {
-		t.Fatal(err)
-	}
-	if key != stuck || !strings.Contains(reason, stuck) || !strings.Contains(reason, "700ms") {
-		t.Errorf("quarantined %q with reason %q, want host %s with a timeout reason", key, reason, stuck)
-	}
-	assertNoTruthDiffsVMDR(t, db, truth)
-	if got := scalar(t, dbh, "SELECT count(*) FROM asset_records WHERE source = 'VMDR' AND state = 'active'"); got != int64(truth.Hosts-1) {
-		t.Errorf("VMDR hosts = %d, want %d", got, truth.Hosts-1)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		s := startMemSim(t, qualyssim.Config{Assets: scale(t, 20, 50), Hosts: scale(t, 80, 300), Seed: 5, Faults: qualyssim.Faults{StuckHosts: 1}})
+		db := t.TempDir() + "/q.db"
+		if c, _, stderr := s.qflow(t, "", "sync", "--gateway-url", s.url, "--api-url", s.url, "--db", db, "--source", "kb", "--json"); c != 0 {
+			t.Fatalf("kb sync failed: %s", stderr)
+		}
+		sum := vmdrSync(t, s, db, "--source", "vmdr", "--full", "--page-size", strconv.Itoa(scale(t, 20, 40)), "--page-timeout", "700ms", "--max-retries", "1")
+		if sum.State != "Processed" {
+			t.Fatalf("run %s: %s", sum.State, sum.Error)
+		}
+		truth := s.srv.Truth()
+		if len(truth.StuckHosts) != 1 {
+			t.Fatalf("truth stuck hosts = %v", truth.StuckHosts)
+		}
+		if sum.Quarantined != 1 {
+			t.Errorf("quarantined = %d, want 1", sum.Quarantined)
+		}
+		dbh := openDB(t, db)
+		stuck := strconv.FormatInt(truth.StuckHosts[0], 10)
+		var key, reason string
+		if err := dbh.QueryRowContext(t.Context(), "SELECT native_key, reason FROM quarantine WHERE source = 'vmdr'").Scan(&key, &reason); err != nil {
+			t.Fatal(err)
+		}
+		if key != stuck || !strings.Contains(reason, stuck) || !strings.Contains(reason, "700ms") {
+			t.Errorf("quarantined %q with reason %q, want host %s with a timeout reason", key, reason, stuck)
+		}
+		assertNoTruthDiffsVMDR(t, db, truth)
+		if got := scalar(t, dbh, "SELECT count(*) FROM asset_records WHERE source = 'VMDR' AND state = 'active'"); got != int64(truth.Hosts-1) {
+			t.Errorf("VMDR hosts = %d, want %d", got, truth.Hosts-1)
+		}
+	})
 }
 
 // A VMDR sync killed with SIGKILL mid-run resumes where its host ranges
 // stopped: the database ends equal to the truth, with no duplicate finding.
 func TestVMDRKilledMidRunResumes(t *testing.T) {
 	t.Parallel()
-	lat, err := qualyssim.ParseLatency("30ms")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := startSim(t, qualyssim.Config{Assets: 20, Hosts: 900, Seed: 6, Latency: lat})
+	gate := newPageGate("/fo/asset/host/vm/detection/", 3)
+	s := startSim(t, qualyssim.Config{Assets: 20, Hosts: scale(t, 150, 900), Seed: 6}, gate.wrap)
 	db := filepath.Join(t.TempDir(), "q.db")
 	vmdrSync(t, s, db, "--source", "kb")
-	u, p := s.srv.Credentials()
-	cmd := exec.CommandContext(t.Context(), os.Args[0], "sync", "--api-url", s.url, "--db", db, "--source", "vmdr", "--page-size", "20", "--json", "--log-level", "warn")
-	cmd.Env = append(os.Environ(), "QFLOW_TEST_MAIN=1", "QUALYS_USERNAME="+u, "QUALYS_PASSWORD="+p)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(60 * time.Second)
-	for committed(db) < 150 {
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			t.Fatalf("sync made no progress in time; stderr: %s", stderr.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	_ = cmd.Wait()
+	killMidRun(t, s, gate, db, "sync", "--api-url", s.url, "--source", "vmdr", "--page-size", strconv.Itoa(scale(t, 10, 20)))
 	truth := s.srv.Truth()
-	if n := committed(db); n >= int64(truth.Hosts) {
-		t.Fatalf("the sync finished before the kill (%d rows); the test proves nothing", n)
+	if n := committed(db); n == 0 || n >= int64(truth.Hosts) {
+		t.Fatalf("%d of %d hosts committed at the kill: want some, not all", n, truth.Hosts)
 	}
 	sum := vmdrSync(t, s, db, "--source", "vmdr")
 	if !sum.Resumed || sum.State != "Processed" {

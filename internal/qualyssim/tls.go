@@ -19,6 +19,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/qflow/qflow/internal/memnet"
 )
 
 // Running is a listening simulator started by Server.Start.
@@ -29,6 +31,9 @@ type Running struct {
 	// CAPEM is the PEM certificate of the CA that signed the server
 	// certificate (nil without TLS).
 	CAPEM []byte
+	// DialContext connects to a simulator started with StartMemory (nil for
+	// one on a socket): set it as the client's http.Transport DialContext.
+	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
 
 	srv    *http.Server
 	cancel context.CancelFunc
@@ -103,6 +108,25 @@ func (s *Server) Start(ctx context.Context, addr string, tlsOn bool, caOut strin
 		port = tcp.Port
 	}
 	run.URL = scheme + "://" + net.JoinHostPort(host, strconv.Itoa(port))
+	s.serve(ctx, ln, run)
+	s.log.Info("qualyssim listening", "url", run.URL, "subscriptions", len(s.subs), "assets", s.cfg.Assets, "hosts", len(s.vm.hosts), "epoch", s.Epoch(), "seed", s.cfg.Seed)
+	return run, nil
+}
+
+// StartMemory serves on an in-memory network (internal/memnet) until ctx is
+// done or Close is called: no socket is opened. Clients connect with the
+// returned Running's DialContext (as their http.Transport's DialContext),
+// whatever host URL names. In a testing/synctest bubble the simulator's
+// latency, limits and token lifetimes then run on the bubble's fake clock.
+func (s *Server) StartMemory(ctx context.Context) *Running {
+	ln := memnet.Listen("qualyssim")
+	run := &Running{done: make(chan struct{}), URL: "http://127.0.0.1", DialContext: ln.DialContext}
+	s.serve(ctx, ln, run)
+	return run
+}
+
+// serve runs run's HTTP server on ln.
+func (s *Server) serve(ctx context.Context, ln net.Listener, run *Running) {
 	base, cancel := context.WithCancel(context.Background())
 	run.cancel = cancel
 	run.srv = &http.Server{
@@ -127,8 +151,6 @@ func (s *Server) Start(ctx context.Context, addr string, tlsOn bool, caOut strin
 		case <-run.done:
 		}
 	}()
-	s.log.Info("qualyssim listening", "url", run.URL, "subscriptions", len(s.subs), "assets", s.cfg.Assets, "hosts", len(s.vm.hosts), "epoch", s.Epoch(), "seed", s.cfg.Seed)
-	return run, nil
 }
 
 // selfSignedCert creates a CA and a server certificate for the loopback names.

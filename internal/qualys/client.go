@@ -59,6 +59,17 @@ type Options struct {
 	Concurrency int
 	// UserAgent is sent with every request (default "qflow").
 	UserAgent string
+	// Backoff is the first wait before a retry when the server names no
+	// wait of its own (default 1s); each further retry doubles it, ±50%
+	// jitter, up to MaxBackoff (default 1m). A wait the server names
+	// (X-RateLimit-ToWait-Sec, SECONDS_TO_WAIT) is kept exactly, plus up to
+	// WaitJitter (default 1s, at most a tenth of the wait) so that parallel
+	// callers do not return at the same instant.
+	Backoff, MaxBackoff, WaitJitter time.Duration
+	// Now is the clock the client reads for token lifetimes and rate
+	// windows (default time.Now). Waits use timers, which testing/synctest
+	// fakes along with time.Now.
+	Now func() time.Time
 	// SpoolDir is the directory of the temporary files API-server pages
 	// (VMDR host list, host list detection, KnowledgeBase) are written to,
 	// gzip-compressed, while they download ("": os.TempDir()). A page is
@@ -193,6 +204,19 @@ func NewClient(opts Options) (*Client, error) {
 	}
 	if c.pageTimeout <= 0 {
 		c.pageTimeout = DefaultPageTimeout
+	}
+	if opts.Backoff > 0 {
+		c.backoffBase = opts.Backoff
+	}
+	if opts.MaxBackoff > 0 {
+		c.backoffMax = opts.MaxBackoff
+	}
+	c.backoffMax = max(c.backoffMax, c.backoffBase)
+	if opts.WaitJitter > 0 {
+		c.waitJitter = opts.WaitJitter
+	}
+	if opts.Now != nil {
+		c.now = opts.Now
 	}
 	conc := opts.Concurrency
 	if conc <= 0 {
@@ -355,12 +379,6 @@ func (c *Client) attempt(ctx context.Context, r *request, handle func(*http.Resp
 	if r.auth == authBasic {
 		sem, gate = c.apiSem, c.apiGate
 	}
-	if r.auth == authBearer {
-		if token, err = c.tokens.token(ctx); err != nil {
-			// The token request has retried on its own already.
-			return "", &permanentError{err}
-		}
-	}
 	if r.limited {
 		if err := sem.acquire(ctx); err != nil {
 			return token, fmt.Errorf("qualys: %s: %w", op, err)
@@ -376,6 +394,14 @@ func (c *Client) attempt(ctx context.Context, r *request, handle func(*http.Resp
 		}
 		defer gate.leave(t)
 		gt = &t
+	}
+	// The token is taken once the call may go out: a wait for a slot or a
+	// rate window can outlast it.
+	if r.auth == authBearer {
+		if token, err = c.tokens.token(ctx); err != nil {
+			// The token request has retried on its own already.
+			return "", &permanentError{err}
+		}
 	}
 	timeout := c.pageTimeout
 	if r.isAuth {

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/qflow/qflow/internal/qualyssim"
@@ -33,14 +34,21 @@ func spoolFiles(t testing.TB, dir string) []string {
 	return out
 }
 
+// A loop body slower than the page timeout holds neither the connection nor
+// the concurrency slot: pages are spooled, so none times out. On synctest's
+// fake clock the loop body's waits and the page timeouts cost nothing.
 func TestSimVMDRSlowConsumer(t *testing.T) {
 	t.Parallel()
+	synctest.Test(t, testSimVMDRSlowConsumer)
+}
+
+func testSimVMDRSlowConsumer(t *testing.T) {
 	const (
-		pageTimeout = 600 * time.Millisecond // ample for a page of 8 hosts, even with -race
+		pageTimeout = 600 * time.Millisecond // ample for a page of 8 hosts (fake time: CPU costs none)
 		perHost     = 90 * time.Millisecond  // 8 hosts a page: 720 ms of loop body per page
 	)
 	dir := t.TempDir()
-	srv, c := startVMSim(t, qualyssim.Config{Assets: 30, Seed: 12}, func(o *Options) {
+	srv, c := startMemVMSim(t, qualyssim.Config{Assets: 30, Seed: 12}, func(o *Options) {
 		o.PageTimeout = pageTimeout
 		o.Concurrency = 1 // one slot: the loop body could not call the API if the walk held it
 		o.SpoolDir = dir

@@ -6,11 +6,13 @@ import (
 	"bytes"
 	"errors"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/qflow/qflow/internal/qualyssim"
@@ -37,6 +39,32 @@ func startVMSim(t testing.TB, cfg qualyssim.Config, opts ...func(*Options)) (*qu
 		t.Fatal(err)
 	}
 	fastRetries(c)
+	return srv, c
+}
+
+// startMemVMSim is startVMSim on an in-memory network, for tests run in a
+// testing/synctest bubble: page timeouts, latency and the loop body's waits
+// then run on the bubble's fake clock.
+func startMemVMSim(t *testing.T, cfg qualyssim.Config, opts ...func(*Options)) (*qualyssim.Server, *Client) {
+	t.Helper()
+	srv, err := qualyssim.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := srv.StartMemory(t.Context())
+	t.Cleanup(func() { run.Close() })
+	tr := &http.Transport{DialContext: run.DialContext}
+	t.Cleanup(tr.CloseIdleConnections)
+	user, pass := srv.Credentials()
+	o := Options{GatewayURL: run.URL, APIURL: run.URL, Username: user, Password: secret.New(pass), MaxRetries: 10,
+		PageTimeout: 30 * time.Second, HTTPClient: &http.Client{Transport: tr}}
+	for _, f := range opts {
+		f(&o)
+	}
+	c, err := NewClient(o)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return srv, c
 }
 
@@ -341,9 +369,16 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// A host whose detections never arrive: its pages time out, the walk halves
+// the truncation limit down to that one host, reports it and goes on. The
+// timeouts and the real backoff run on synctest's fake clock.
 func TestSimVMDRStuckHost(t *testing.T) {
 	t.Parallel()
-	srv, c := startVMSim(t, qualyssim.Config{Assets: 80, Seed: 4, Faults: qualyssim.Faults{StuckHosts: 1},
+	synctest.Test(t, testSimVMDRStuckHost)
+}
+
+func testSimVMDRStuckHost(t *testing.T) {
+	srv, c := startMemVMSim(t, qualyssim.Config{Assets: 80, Seed: 4, Faults: qualyssim.Faults{StuckHosts: 1},
 		Latency: qualyssim.Latency{Base: time.Millisecond}}, func(o *Options) { o.PageTimeout = 300 * time.Millisecond })
 	truth := srv.Truth()
 	if len(truth.StuckHosts) != 1 {

@@ -41,6 +41,8 @@ func newChangesCmd(g *globals) *cobra.Command {
 
   asset_new         a machine seen for the first time (no identification rule matched)
   asset_removed     a full sync no longer saw any record of the machine
+  asset_merged      a record linked two assets: the other (old) merged into this one
+  asset_split       records only a learned junk value held together left the asset (old) for this one
   finding_new       a detection first reported
   finding_fixed     a detection whose status became Fixed
   finding_reopened  a Fixed detection reported again (Re-Opened)

@@ -19,11 +19,25 @@ func newRulesCmd(g *globals) *cobra.Command {
 		Use:   "rules",
 		Short: "List or change the identification rules (how records become one asset per machine)",
 		Long: `Identification rules decide which asset a source record describes. They are
-tried in order; each is a set of attributes that must all match; the first
-rule that matches an existing asset decides, and a record matching none is a
-new asset. Junk values never match (placeholder BIOS serials, all-zero UUIDs,
-virtual or locally administered MACs, loopback and link-local IPs, IP-shaped
-names). Attributes: ` + strings.Join(attrNames(), ", ") + `.
+tried in order; each is a set of attributes that must all match. A record
+matching no asset is a new asset.
+
+Conflicts veto: a candidate asset is rejected when a veto attribute (default
+bios_serial, hardware_uuid, cloud_instance_id; qflow rules set --veto) has
+other values on the asset than on the record: two serials are two machines.
+The record then tries the next rules. Vetoes are listed by qflow rules
+conflicts.
+
+Junk never matches: built-in placeholders (placeholder BIOS serials, all-zero
+UUIDs, template values such as instanceId_value, virtual or locally
+administered MACs, loopback and link-local IPs, IP-shaped names), and values
+learned to be shared by more than the junk threshold (default 5) of different
+machines in one subscription. qflow rules junk lists them.
+
+Links merge: a record that matches two assets without a conflict makes them
+one asset, the older (an asset_merged change).
+
+Attributes: ` + strings.Join(attrNames(), ", ") + `.
 
 Changes apply to records identified from then on; assets already identified
 keep their identity.`,
@@ -37,15 +51,23 @@ keep their identity.`,
 		Short: "Show the identification rules in force, in order",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return withRules(cmd, g, db, func(_ *sqlite.Store, rules identify.Rules) error {
-				return printRules(g, rules, asJSON)
+			return withRules(cmd, g, db, func(st *sqlite.Store, rules identify.Rules) error {
+				if err := printRules(g, rules, asJSON); err != nil || asJSON {
+					return err
+				}
+				p, err := st.Policy(cmd.Context())
+				if err != nil {
+					return err
+				}
+				printPolicy(g, p)
+				return nil
 			})
 		},
 	}
 	list.Flags().BoolVar(&asJSON, "json", false, "print the rules as JSON")
 
 	var enable, disable, remove, add []string
-	var order string
+	var order, veto string
 	var reset bool
 	set := &cobra.Command{
 		Use:   "set",
@@ -54,21 +76,45 @@ keep their identity.`,
   qflow rules set --disable "MAC address" --disable FQDN
   qflow rules set --add "Name and IP=netbios_domain+ip"
   qflow rules set --order "Qualys host ID,BIOS serial number,Agent ID,Hardware UUID,Cloud instance ID,MAC address,FQDN,NetBIOS name and domain,IP address"
+  qflow rules set --veto bios_serial,hardware_uuid
   qflow rules set --reset`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return withRules(cmd, g, db, func(st *sqlite.Store, rules identify.Rules) error {
+				p, err := st.Policy(cmd.Context())
+				if err != nil {
+					return err
+				}
 				if reset {
 					rules = identify.Defaults()
+					p.Veto = identify.DefaultPolicy().Veto
 				}
-				rules, err := editRules(rules, enable, disable, remove, add, order)
+				rules, err = editRules(rules, enable, disable, remove, add, order)
 				if err != nil {
+					return err
+				}
+				if cmd.Flags().Changed("veto") {
+					p.Veto = nil
+					for _, a := range strings.Split(veto, ",") {
+						if a = strings.TrimSpace(a); a != "" {
+							p.Veto = append(p.Veto, identify.Attribute(a))
+						}
+					}
+				}
+				if err := p.Validate(); err != nil {
 					return err
 				}
 				if err := st.SetRules(cmd.Context(), rules); err != nil {
 					return err
 				}
-				return printRules(g, rules, false)
+				if err := st.SetPolicy(cmd.Context(), p); err != nil {
+					return err
+				}
+				if err := printRules(g, rules, false); err != nil {
+					return err
+				}
+				printPolicy(g, p)
+				return nil
 			})
 		},
 	}
@@ -78,9 +124,159 @@ keep their identity.`,
 	fl.StringArrayVar(&remove, "remove", nil, "remove the named rule (repeatable)")
 	fl.StringArrayVar(&add, "add", nil, `add a rule at the end, "NAME=attr+attr" (repeatable)`)
 	fl.StringVar(&order, "order", "", "the new order: every rule's name, comma-separated")
-	fl.BoolVar(&reset, "reset", false, "start from the default rules")
-	cmd.AddCommand(list, set)
+	fl.BoolVar(&reset, "reset", false, "start from the default rules and veto attributes")
+	fl.StringVar(&veto, "veto", "", "the veto attributes, comma-separated (default bios_serial,hardware_uuid,cloud_instance_id; empty: no veto)")
+	cmd.AddCommand(list, set, newJunkCmd(g, &db), newConflictsCmd(g, &db))
 	return cmd
+}
+
+func newJunkCmd(g *globals, db *string) *cobra.Command {
+	var asJSON bool
+	var threshold int
+	var add, remove, attr string
+	cmd := &cobra.Command{
+		Use:   "junk",
+		Short: "List identifier values that never match (learned, added by hand, built in), or change the list",
+		Long: `Lists the identifier values that never match: learned (carried by more than
+the junk threshold of different machines in one subscription, by their serials,
+hardware UUIDs or agent IDs), added by hand, and built in (placeholders seen in
+real data), each with the number of source records that carry it.
+
+A value learned as junk also re-decides the records already loaded: records
+that only it held together become separate assets again (asset_split).`,
+		Example: `  qflow rules junk
+  qflow rules junk --junk-threshold 10
+  qflow rules junk --add 00:0c:29:15:6a:72 --attribute mac
+  qflow rules junk --remove 00:0c:29:15:6a:72 --attribute mac`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			if (add != "" || remove != "") && attr == "" {
+				return fmt.Errorf("--add and --remove need --attribute (one of %s)", strings.Join(attrNames()[1:], ", "))
+			}
+			return withRules(cmd, g, *db, func(st *sqlite.Store, _ identify.Rules) error {
+				p, err := st.Policy(ctx)
+				if err != nil {
+					return err
+				}
+				if cmd.Flags().Changed("junk-threshold") {
+					p.JunkThreshold = threshold
+					if err := st.SetPolicy(ctx, p); err != nil {
+						return err
+					}
+				}
+				if add != "" {
+					if err := st.AddJunk(ctx, identify.Attribute(attr), add); err != nil {
+						return err
+					}
+				}
+				if remove != "" {
+					ok, err := st.RemoveJunk(ctx, identify.Attribute(attr), remove)
+					if err != nil {
+						return err
+					}
+					if !ok {
+						return fmt.Errorf("%s %q is not on the junk list (built-in junk cannot be removed)", attr, remove)
+					}
+				}
+				listed, err := st.Junk(ctx)
+				if err != nil {
+					return err
+				}
+				builtin, err := st.BuiltinJunkCounts(ctx)
+				if err != nil {
+					return err
+				}
+				all := append(listed, builtin...)
+				if asJSON {
+					enc := json.NewEncoder(g.env.Stdout)
+					enc.SetIndent("", "  ")
+					return enc.Encode(struct {
+						JunkThreshold int                `json:"junk_threshold"`
+						Junk          []sqlite.JunkEntry `json:"junk"`
+						Builtin       map[string]string  `json:"builtin_rules"`
+					}{p.JunkThreshold, nonNil(all), builtinRules()})
+				}
+				fmt.Fprintf(g.env.Stdout, "junk threshold: a value carried by more than %d different machines in one subscription is junk\n\n", p.JunkThreshold)
+				tw := tabwriter.NewWriter(g.env.Stdout, 0, 0, 2, ' ', 0)
+				fmt.Fprintln(tw, "ATTRIBUTE\tVALUE\tORIGIN\tRECORDS\tMACHINES\tLEARNED")
+				for _, j := range all {
+					machines, learned := "", ""
+					if j.Origin == "learned" {
+						machines = fmt.Sprintf("> %d", j.Machines-1)
+						learned = fmt.Sprintf("run %d (%s), %s", j.RunID, j.Subscription, j.At)
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", j.Attribute, j.Value, j.Origin, j.Records, machines, learned)
+				}
+				if err := tw.Flush(); err != nil {
+					return err
+				}
+				fmt.Fprintln(g.env.Stdout, "\nbuilt in:")
+				for _, a := range identify.Attributes[1:] {
+					fmt.Fprintf(g.env.Stdout, "  %-18s %s\n", a, identify.BuiltinJunk(a))
+				}
+				return nil
+			})
+		},
+	}
+	fl := cmd.Flags()
+	fl.BoolVar(&asJSON, "json", false, "print the list as JSON")
+	fl.IntVar(&threshold, "junk-threshold", identify.DefaultJunkThreshold, "set the junk threshold: the number of different machines that may share a value")
+	fl.StringVar(&add, "add", "", "add VALUE to the junk list (with --attribute)")
+	fl.StringVar(&remove, "remove", "", "take VALUE off the junk list (with --attribute)")
+	fl.StringVar(&attr, "attribute", "", "the attribute of --add or --remove: "+strings.Join(attrNames()[1:], ", "))
+	return cmd
+}
+
+func builtinRules() map[string]string {
+	out := map[string]string{}
+	for _, a := range identify.Attributes[1:] {
+		out[string(a)] = identify.BuiltinJunk(a)
+	}
+	return out
+}
+
+func newConflictsCmd(g *globals, db *string) *cobra.Command {
+	var asJSON bool
+	var limit int
+	cmd := &cobra.Command{
+		Use:   "conflicts",
+		Short: "List identification conflicts: candidates vetoed or kept apart, newest first",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return withRules(cmd, g, *db, func(st *sqlite.Store, _ identify.Rules) error {
+				cs, err := st.Conflicts(cmd.Context(), limit)
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					enc := json.NewEncoder(g.env.Stdout)
+					enc.SetIndent("", "  ")
+					return enc.Encode(nonNil(cs))
+				}
+				tw := tabwriter.NewWriter(g.env.Stdout, 0, 0, 2, ' ', 0)
+				fmt.Fprintln(tw, "RUN\tKIND\tRECORD\tASSET\tKEPT OFF\tRULE\tATTRIBUTE\tVALUE\tOTHER VALUE")
+				for _, c := range cs {
+					fmt.Fprintf(tw, "%d\t%s\t%s %s\t%d\t%d\t%s\t%s\t%s\t%s\n", c.RunID, c.Kind, c.Source, c.NativeKey, c.AssetID, c.OtherAssetID, c.Rule, c.Attribute, c.Value, c.OtherValue)
+				}
+				return tw.Flush()
+			})
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the conflicts as JSON")
+	cmd.Flags().IntVar(&limit, "limit", 50, "at most this many (0: all)")
+	return cmd
+}
+
+func printPolicy(g *globals, p identify.Policy) {
+	var veto []string
+	for _, a := range p.Veto {
+		veto = append(veto, string(a))
+	}
+	if len(veto) == 0 {
+		veto = []string{"(none)"}
+	}
+	fmt.Fprintf(g.env.Stdout, "\nveto attributes: %s\njunk threshold:  %d machines (qflow rules junk)\n", strings.Join(veto, ", "), p.JunkThreshold)
 }
 
 // withRules opens the database and calls fn with the rules in force.

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/qflow/qflow/internal/qualyssim"
 )
 
@@ -79,5 +81,57 @@ func TestIdentityAcrossSubscriptions(t *testing.T) {
 		if second[k] != id {
 			t.Errorf("record %s moved from asset %d to %d on the second run", k, id, second[k])
 		}
+	}
+}
+
+// Identification does not depend on the order in which sources and
+// subscriptions are synced: CSAM first then VMDR, or VMDR first then CSAM,
+// into two databases, both give exactly the simulator's unified_assets,
+// with the same records grouped together.
+func TestIdentityIndependentOfSyncOrder(t *testing.T) {
+	t.Parallel()
+	s := startSim(t, qualyssim.Config{Assets: scale(t, 25, 100), Seed: 51, Subscriptions: 3, Overlap: 0.3})
+	_, pass := s.srv.Credentials()
+	users := s.srv.Usernames()
+	sync := func(db, user, sub, source string) {
+		t.Helper()
+		args := []string{"sync", "--gateway-url", s.url, "--db", db, "--json", "--log-level", "warn", "--subscription", sub, "--source", source, "--full"}
+		if code, out, stderr := qflow(t, map[string]string{"QUALYS_USERNAME": user, "QUALYS_PASSWORD": pass}, args...); code != 0 {
+			t.Fatalf("qflow %v: exit %d\n%s\n%s", args, code, out, stderr)
+		}
+	}
+	grouping := func(db string, orders ...[]string) []string {
+		for _, sources := range orders {
+			for i, u := range users {
+				for _, src := range sources {
+					sync(db, u, "sub"+strconv.Itoa(i+1), src)
+				}
+			}
+		}
+		d := openDB(t, db)
+		rows, err := d.QueryContext(t.Context(), `SELECT group_concat(k, ' ') FROM (SELECT asset_id, source || '/' || subscription || '/' || native_key AS k FROM asset_records ORDER BY k) GROUP BY asset_id ORDER BY 1`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var g string
+			if err := rows.Scan(&g); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, g)
+		}
+		return out
+	}
+	dir := t.TempDir()
+	csamFirst := grouping(filepath.Join(dir, "csam-first.db"), []string{"csam"}, []string{"kb", "vmdr"})
+	vmdrFirst := grouping(filepath.Join(dir, "vmdr-first.db"), []string{"kb", "vmdr"}, []string{"csam"})
+	truth := s.srv.Truth()
+	if len(csamFirst) != truth.UnifiedAssets || len(vmdrFirst) != truth.UnifiedAssets {
+		t.Errorf("assets: CSAM first %d, VMDR first %d; simulator unified_assets %d", len(csamFirst), len(vmdrFirst), truth.UnifiedAssets)
+	}
+	if diff := cmp.Diff(csamFirst, vmdrFirst); diff != "" {
+		t.Errorf("the records are grouped differently by sync order (-CSAM first +VMDR first):\n%s", diff)
 	}
 }

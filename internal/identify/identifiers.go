@@ -107,7 +107,7 @@ func sameChar(s string) bool {
 // IPs, names that are IP addresses or "localhost".
 func Canonical(a Attribute, v string) string {
 	v = strings.TrimSpace(v)
-	if v == "" {
+	if v == "" || templatePlaceholder(v) {
 		return ""
 	}
 	switch a {
@@ -124,7 +124,11 @@ func Canonical(a Attribute, v string) string {
 		}
 		return strings.ToUpper(v)
 	case CloudInstanceID:
-		return strings.ToLower(v)
+		v = strings.ToLower(v)
+		if sq := squash(v); len(sq) < 3 || placeholderSerials[strings.ToUpper(sq)] || sameChar(strings.TrimPrefix(sq, "I")) {
+			return ""
+		}
+		return v
 	case MAC:
 		return canonicalMAC(v)
 	case FQDN:
@@ -153,6 +157,14 @@ func Canonical(a Attribute, v string) string {
 		return v
 	}
 	return ""
+}
+
+// templatePlaceholder reports values that asset templates and sample
+// payloads leave in place of a real one: "instanceId_value",
+// "hostname_value" (seen in real CSAM payloads of cloned assets).
+func templatePlaceholder(v string) bool {
+	l := strings.ToLower(v)
+	return strings.HasSuffix(l, "_value") || l == "value"
 }
 
 // dnsName reports whether s is a syntactically plausible DNS name: labels

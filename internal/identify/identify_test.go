@@ -105,6 +105,10 @@ func (m memIndex) Assets(_ context.Context, a Attribute, v string) ([]int64, err
 	return out, nil
 }
 
+func (m memIndex) Values(_ context.Context, asset int64, a Attribute) ([]string, error) {
+	return m[asset][a], nil
+}
+
 // goldenCase is one folder of testdata: the known assets (as records), the
 // rules (default when absent) and the incoming record.
 type goldenCase struct {
@@ -115,6 +119,7 @@ type goldenCase struct {
 		Record       goldenRecord `json:"record"`
 	} `json:"known"`
 	Rules  Rules        `json:"rules,omitempty"`
+	Policy *Policy      `json:"policy,omitempty"`
 	Record goldenRecord `json:"record"`
 }
 
@@ -170,16 +175,27 @@ func TestGolden(t *testing.T) {
 			if err := rules.Validate(); err != nil {
 				t.Fatal(err)
 			}
+			p := DefaultPolicy()
+			if c.Policy != nil {
+				p = *c.Policy
+			}
+			if err := p.Validate(); err != nil {
+				t.Fatal(err)
+			}
 			idx := memIndex{}
 			for _, k := range c.Known {
 				sub := k.Subscription
 				if sub == "" {
 					sub = c.Subscription
 				}
-				idx[k.AssetID] = Of(k.Record.model(), sub)
+				ids := Of(k.Record.model(), sub)
+				if known := idx[k.AssetID]; known != nil {
+					ids = union(known, ids, Attributes)
+				}
+				idx[k.AssetID] = ids
 			}
 			ids := Of(c.Record.model(), c.Subscription)
-			d, err := Resolve(t.Context(), rules, ids, idx)
+			d, err := Resolve(t.Context(), rules, p, ids, idx)
 			if err != nil {
 				t.Fatal(err)
 			}

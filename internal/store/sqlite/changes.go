@@ -24,8 +24,9 @@ func (w *batchWriter) change(kind string, assetID int64, recordID, findingID, qi
 // Change is one entry of the change feed: what a run changed.
 type Change struct {
 	RunID int64 `json:"run_id"`
-	// Kind is asset_new, asset_removed, finding_new, finding_fixed,
-	// finding_reopened or risk_band.
+	// Kind is asset_new, asset_removed, asset_merged (Old: the asset
+	// merged into this one), asset_split (Old: the asset the records
+	// left), finding_new, finding_fixed, finding_reopened or risk_band.
 	Kind      string `json:"kind"`
 	AssetID   int64  `json:"asset_id"`
 	AssetName string `json:"asset_name,omitempty"`
@@ -85,7 +86,7 @@ type RunInfo struct {
 }
 
 // ChangeKinds are the change feed's kinds, in display order.
-var ChangeKinds = []string{ChangeAssetNew, ChangeAssetRemoved, ChangeFindingNew, ChangeFindingFixed, ChangeFindingReopened, ChangeRiskBand}
+var ChangeKinds = []string{ChangeAssetNew, ChangeAssetRemoved, ChangeAssetMerged, ChangeAssetSplit, ChangeFindingNew, ChangeFindingFixed, ChangeFindingReopened, ChangeRiskBand}
 
 // LatestRun returns the id of the newest run, 0 when there is none.
 func (s *Store) LatestRun(ctx context.Context) (int64, error) {

@@ -20,6 +20,8 @@ const settingRiskWeights = "risk.weights"
 const (
 	ChangeAssetNew        = "asset_new"
 	ChangeAssetRemoved    = "asset_removed"
+	ChangeAssetMerged     = "asset_merged"
+	ChangeAssetSplit      = "asset_split"
 	ChangeFindingNew      = "finding_new"
 	ChangeFindingFixed    = "finding_fixed"
 	ChangeFindingReopened = "finding_reopened"
@@ -635,6 +637,10 @@ func (s *Store) finishRisk(ctx context.Context, tx *sql.Tx, run *sync.Run) error
 			UNION SELECT asset_id FROM changes WHERE run_id = ? AND kind = '` + ChangeAssetRemoved + `'`
 		args = append(args, run.ID, run.ID)
 	}
+	// Assets that records joined or left by a merge or a split.
+	q += ` UNION SELECT asset_id FROM changes WHERE run_id = ? AND kind IN ('` + ChangeAssetMerged + `', '` + ChangeAssetSplit + `')
+		UNION SELECT CAST(old_value AS INTEGER) FROM changes WHERE run_id = ? AND kind = '` + ChangeAssetSplit + `'`
+	args = append(args, run.ID, run.ID)
 	_, err := scoreAssets(ctx, tx, run.ID, q, args...)
 	return err
 }

@@ -229,6 +229,8 @@ type batchWriter struct {
 	now     string
 	pending map[swKey]int64
 	stmts   map[string]*sql.Stmt
+	policy  identify.Policy  // identification policy in force
+	junk    map[junkKey]bool // learned and manual junk values
 }
 
 func (s *Store) newBatchWriter(ctx context.Context, tx *sql.Tx, run *sync.Run, pending map[swKey]int64) (*batchWriter, error) {
@@ -236,6 +238,13 @@ func (s *Store) newBatchWriter(ctx context.Context, tx *sql.Tx, run *sync.Run, p
 	// a watcher goroutine per statement, which dominates the cost of small
 	// inserts. The transaction as a whole still ends with ctx.
 	w := &batchWriter{ctx: context.WithoutCancel(ctx), tx: tx, s: s, run: run, now: ts(time.Now()), pending: pending, stmts: map[string]*sql.Stmt{}}
+	var err error
+	if w.policy, err = s.policyTx(ctx, tx); err != nil {
+		return nil, err
+	}
+	if w.junk, err = loadJunk(ctx, tx); err != nil {
+		return nil, err
+	}
 	return w, nil
 }
 
@@ -371,19 +380,21 @@ func (w *batchWriter) record(rec *model.Record, hash string, res *sync.BatchResu
 				return err
 			}
 		}
-		if len(d.Candidates) > 1 {
-			if err := w.logConflict(recordID, rec, d); err != nil {
-				return err
-			}
+		if err := w.logConflicts(recordID, assetID, rec, d); err != nil {
+			return err
 		}
 		if err := w.saveIdentifiers(recordID, assetID, ids); err != nil {
+			return err
+		}
+		if err := w.merge(assetID, d.Merge, recordID); err != nil {
 			return err
 		}
 	}
 	if exists {
 		// The record keeps its asset (identity is stable across runs); its
-		// identifiers follow its content.
-		if err := w.saveIdentifiers(recordID, assetID, identify.Of(rec, w.run.Subscription)); err != nil {
+		// identifiers follow its content, and assets its new content links
+		// to this one merge into the older.
+		if assetID, err = w.relink(rec, recordID, assetID); err != nil {
 			return err
 		}
 	}

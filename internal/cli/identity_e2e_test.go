@@ -36,8 +36,9 @@ func TestIdentityAcrossSubscriptions(t *testing.T) {
 		for i := 1; i <= 2; i++ {
 			sync("qflow"+strconv.Itoa(i), "sub"+strconv.Itoa(i), "csam")
 		}
+		// The KnowledgeBase plays no part in identity: VMDR hosts load
+		// without it.
 		for i := 1; i <= 2; i++ {
-			sync("qflow"+strconv.Itoa(i), "sub"+strconv.Itoa(i), "kb")
 			sync("qflow"+strconv.Itoa(i), "sub"+strconv.Itoa(i), "vmdr")
 		}
 	}
@@ -125,8 +126,9 @@ func TestIdentityIndependentOfSyncOrder(t *testing.T) {
 		return out
 	}
 	dir := t.TempDir()
-	csamFirst := grouping(filepath.Join(dir, "csam-first.db"), []string{"csam"}, []string{"kb", "vmdr"})
-	vmdrFirst := grouping(filepath.Join(dir, "vmdr-first.db"), []string{"kb", "vmdr"}, []string{"csam"})
+	// The KnowledgeBase plays no part in identity: VMDR hosts load without it.
+	csamFirst := grouping(filepath.Join(dir, "csam-first.db"), []string{"csam"}, []string{"vmdr"})
+	vmdrFirst := grouping(filepath.Join(dir, "vmdr-first.db"), []string{"vmdr"}, []string{"csam"})
 	truth := s.srv.Truth()
 	if len(csamFirst) != truth.UnifiedAssets || len(vmdrFirst) != truth.UnifiedAssets {
 		t.Errorf("assets: CSAM first %d, VMDR first %d; simulator unified_assets %d", len(csamFirst), len(vmdrFirst), truth.UnifiedAssets)

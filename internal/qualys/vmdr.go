@@ -110,6 +110,11 @@ type DetectionQuery struct {
 	ShowTags, ShowAssetID, ShowCloudTags, ShowReopenedInfo bool
 	// ShowARFData asks API 3.0+ for the AFFECT_* flags (2.0 always sends them).
 	ShowARFData bool
+	// MitreAttackDetails asks API 4.0+ for each detection's MITRE ATT&CK
+	// tactics and techniques (mitre_attack_details=1, decoded into
+	// Detection.MitreAttackList). It is not sent to 2.0 and 3.0, which
+	// refuse the parameter.
+	MitreAttackDetails bool
 	// HostMetadata adds cloud metadata: "all", "ec2", "azure" or "gcp".
 	HostMetadata string
 	// Severities ("3-5", "1,2"), QIDs ("38170,38173-38200") and
@@ -124,16 +129,21 @@ type DetectionQuery struct {
 // AllDetections returns the query for every detection the subscription
 // holds: every status, Information Gathered, ignored and disabled
 // detections, with QDS and its factors, RESULTS, tags, ASSET_ID, cloud
-// metadata and tags, and the reopening dates.
+// metadata and tags, the reopening dates, and (API 4.0+) the MITRE ATT&CK
+// details.
 func AllDetections() DetectionQuery {
 	return DetectionQuery{
 		Status:  []string{"New", "Active", "Fixed", "Re-Opened"},
 		ShowIGs: true, IncludeIgnored: true, IncludeDisabled: true,
 		ShowQDS: true, ShowQDSFactors: true, ShowResults: true,
 		ShowTags: true, ShowAssetID: true, ShowCloudTags: true, ShowReopenedInfo: true, ShowARFData: true,
-		HostMetadata: "all",
+		MitreAttackDetails: true, HostMetadata: "all",
 	}
 }
+
+// LatestDetectionAPIVersion is the newest host list detection API version
+// the client speaks.
+const LatestDetectionAPIVersion = "5.0"
 
 // RangedHost is a host from DetectionsParallel with the index of its range.
 type RangedHost struct {
@@ -196,6 +206,7 @@ func (q DetectionQuery) params() (path string, v url.Values, err error) {
 	setFlag(v, "show_cloud_tags", q.ShowCloudTags)
 	setFlag(v, "show_reopened_info", q.ShowReopenedInfo)
 	setFlag(v, "show_arf_data", q.ShowARFData && version != "2.0")
+	setFlag(v, "mitre_attack_details", q.MitreAttackDetails && (version == "4.0" || version == "5.0"))
 	if q.HostMetadata != "" {
 		v.Set("host_metadata", q.HostMetadata)
 	}

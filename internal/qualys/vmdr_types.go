@@ -309,6 +309,10 @@ type Detection struct {
 	AffectExploitableConf Int         `xml:"AFFECT_EXPLOITABLE_CONFIG" json:"AFFECT_EXPLOITABLE_CONFIG,omitzero"`
 	LastProcessedDateTime string      `xml:"LAST_PROCESSED_DATETIME" json:"LAST_PROCESSED_DATETIME,omitempty"`
 	AssetCVE              string      `xml:"ASSET_CVE" json:"ASSET_CVE,omitempty"`
+	// MitreAttackList is the detection's MITRE ATT&CK tactics and
+	// techniques, one entry per (tactic, technique) pair: API 4.0 and 5.0
+	// with mitre_attack_details=1 (DetectionQuery.MitreAttackDetails).
+	MitreAttackList []MitreAttack `xml:"MITRE_ATTACK_LIST>MITRE_ATTACK" json:"MITRE_ATTACK_LIST,omitempty"`
 }
 
 // UnmarshalXML decodes a DETECTION element; QID and UNIQUE_VULN_ID are read
@@ -507,8 +511,10 @@ type ThreatIntel struct {
 	Value string `xml:",chardata" json:"value"`
 }
 
-// MitreAttack is a MITRE_ATTACK entry (simulator and ETM connector naming;
-// not in Qualys's KB DTD).
+// MitreAttack is a MITRE_ATTACK entry: one (tactic, technique) pair of a
+// KnowledgeBase VULN or of a DETECTION (mitre_attack_details=1). No public
+// sample or DTD shows the element; the names are the simulator's, after the
+// ETM VMDR connector's fields (see internal/qualyssim/doc.go).
 type MitreAttack struct {
 	TacticID      string `xml:"MITRE_TACTIC_ID" json:"MITRE_TACTIC_ID,omitempty"`
 	TacticName    string `xml:"MITRE_TACTIC_NAME" json:"MITRE_TACTIC_NAME,omitempty"`

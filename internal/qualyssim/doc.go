@@ -70,28 +70,88 @@
 //     in ascending ID, truncation_limit hosts each (default 1000, 0 = all); a
 //     truncated page ends with WARNING CODE 1980 and the request's URL plus
 //     id_min=<next host ID> in CDATA. Only hosts with a matching detection are
-//     listed. Filters: ids (lists and ranges), id_min, id_max,
-//     vm_processed_after/before, status (default New,Active,Re-Opened),
-//     severities, qids, include_vuln_type, show_igs (Info detections, which
-//     carry no STATUS), qds_min, qds_max, include_ignored, include_disabled;
-//     options show_qds, show_qds_factors, show_results (default 1), show_tags,
-//     show_asset_id, show_reopened_info, host_metadata (all|ec2|azure|gcp),
-//     host_metadata_fields, show_cloud_tags, output_format=XML. ARF: v2.0
-//     takes arf_kernel_filter, arf_service_filter, arf_config_filter (0-4)
-//     and active_kernels_only (0-3) and always shows AFFECT_*; v3.0+ takes
-//     show_arf_data and arf_filter_keys instead (each is 1901 on the other versions).
+//     listed. Host filters (shared with the host list): ids (lists and
+//     ranges), id_min, id_max, ips (IPv4 addresses and ranges), ipv6,
+//     ag_ids / ag_titles (every host is in the asset group of its OS, titled
+//     as its OS element, and of its role, titled with the role name: the IDs
+//     ASSET_GROUP_IDS lists), network_ids (no custom networks: every host is in
+//     network 0), compliance_enabled (1: hosts with a compliance scan, 0: the
+//     others), os_pattern (a regular expression on OS), vm_processed_after/
+//     before, vm_scan_since, no_vm_scan_since, vm_scan_date_after/before,
+//     vm_auth_scan_date_after/before (hosts with an authenticated scan), and
+//     with use_tags=1 tag_set_include / tag_set_exclude (tag IDs, or exact
+//     names with tag_set_by=name) with tag_include_selector /
+//     tag_exclude_selector any|all; HLD only: max_days_since_last_vm_scan.
+//     Detection filters: status (default New,Active,Re-Opened), severities,
+//     qids, include_vuln_type, show_igs (Info detections, which carry no
+//     STATUS), qds_min, qds_max, include_ignored, include_disabled,
+//     detection_updated_since/before and max_days_since_detection_updated
+//     (LAST_UPDATE_DATETIME), detection_processed_after/before
+//     (LAST_PROCESSED_DATETIME), detection_last_tested_since/before and their
+//     _days forms (LAST_TEST_DATETIME; N days before the DATETIME), and
+//     filter_superseded_qids: the KB knows supersession within the QID
+//     families whose variants are successive releases of one product (monthly
+//     rollups, product versions, one product's advisory series; not the
+//     per-package Linux advisories): a detection is dropped when its host has
+//     an open (not Fixed) detection of a newer QID of the same family. "since"
+//     and "after" bounds keep the instant given ("after" excludes it for
+//     processed dates, as vm_processed_after does), "before" bounds exclude
+//     it. Pairs the guide says exclude each other (ag_ids/ag_titles,
+//     detection_updated_since/max_days_since_detection_updated, the tested
+//     date and _days forms, vm_scan_since or no_vm_scan_since with
+//     max_days_since_last_vm_scan) answer 1905. Options: show_qds,
+//     show_qds_factors, show_results (default 1), show_tags, show_asset_id,
+//     show_reopened_info, host_metadata (all|ec2|azure|gcp) with
+//     host_metadata_fields, show_cloud_tags with cloud_tag_fields (names or
+//     name:value pairs), echo_request (a REQUEST element before RESPONSE:
+//     DATETIME, USER_LOGIN, RESOURCE, PARAM_LIST of every parameter
+//     received), output_format=XML (CSV and CSV_NO_METADATA are not served:
+//     1905), suppress_duplicated_data_from_csv (accepted; it only concerns
+//     CSV output). ARF: v2.0 takes arf_kernel_filter, arf_service_filter,
+//     arf_config_filter (0-4) and active_kernels_only (0-3) and always shows
+//     AFFECT_*; v3.0+ takes show_arf_data and arf_filter_keys instead (each is
+//     1901 on the other versions). v4.0+ takes mitre_attack_details (1901 on
+//     2.0 and 3.0): each DETECTION of a QID with ATT&CK data then ends, after
+//     LAST_PROCESSED_DATETIME, with MITRE_ATTACK_LIST/MITRE_ATTACK{
+//     MITRE_TACTIC_ID, MITRE_TACTIC_NAME (CDATA), MITRE_TECHNIQUE_ID,
+//     MITRE_TECHNIQUE_NAME (CDATA)}, one MITRE_ATTACK per (tactic, technique)
+//     pair, the same pairs as the QID's KB entry. That shape is assumed: no
+//     public response sample, DTD or guide text for 4.0/5.0 shows the
+//     element (shared/qualys-samples/NOTES.md: no 3.0/4.0/5.0 samples); the
+//     names are those of the ETM VMDR connector's detection fields
+//     (VULNERABILITIES[].MITRE_TACTIC_ID, …_NAME, MITRE_TECHNIQUE_ID, …_NAME,
+//     the "VMDR Asset Transformation Mapping" table of shared/seeds/002), in
+//     the list shape of the KB's other lists, as the KB below. Not served
+//     (1901): the search list parameters (include_/exclude_search_list_ids
+//     and _titles; the simulated subscriptions have no search lists).
 //   - /api/{2,3,4,5}.0/fo/asset/host/?action=list: the same paging and host
 //     filters; details=Basic|Basic/AGs|All|All/AGs|None (None: ID_SET with
-//     ID and ID_RANGE), show_trurisk, show_trurisk_factors, show_ars.
+//     ID and ID_RANGE), compliance_scan_since, no_compliance_scan_since,
+//     scap_scan_since (no host has a SCAP scan: none match) and
+//     no_scap_scan_since (all match), show_trurisk, show_trurisk_factors,
+//     show_ars, show_ars_factors, trurisk_min/max and ars_min/max (the same
+//     score). show_trurisk=1 answers ASSET_RISK_SCORE, TRURISK_SCORE and
+//     ASSET_CRITICALITY_SCORE after IPV6: ASSET_RISK_SCORE (ARS, the score's
+//     former name; show_ars=1 alone answers it too) carries the TruRisk value,
+//     as in the real payload of shared/qualys-samples (tenable-connectors-
+//     qualys2tone conftest__asset_page: 352 and 352); either factors option
+//     adds TRURISK_SCORE_FACTORS.
 //   - /api/2.0/fo/knowledge_base/vuln/?action=list: every QID of the
 //     catalog (no paging), filtered by ids, id_min, id_max,
-//     last_modified_after/before, published_after/before, is_patchable;
+//     last_modified_after/before and last_modified_by_service_after/before
+//     and code_modified_after/before (all three on
+//     LAST_SERVICE_MODIFICATION_DATETIME: the service's changes are the
+//     only ones), last_modified_by_user_after/before (no QID is customized:
+//     none match), published_after/before, is_patchable, discovery_method
+//     (Remote, Authenticated, RemoteOnly, AuthenticatedOnly,
+//     RemoteAndAuthenticated, after DISCOVERY) and discovery_auth_types
+//     (AUTH_TYPE values);
 //     details=Basic (default; no CVSS, CVSS_V3, CORRELATION, COMPLIANCE_LIST
 //     or MITRE_ATTACK_LIST), All or None (ID_SET); show_pci_reasons,
-//     show_supported_modules_info, show_disabled_flag, show_qid_change_log.
-//     The KB runs one call at a time: a parallel call gets 409 CODE 1960.
-//     MITRE ATT&CK is not in Qualys's KB DTD; the simulator adds it with
-//     details=All after THREAT_INTELLIGENCE, named after the ETM VMDR
+//     show_supported_modules_info, show_disabled_flag, show_qid_change_log,
+//     echo_request. The KB runs one call at a time: a parallel call gets 409
+//     CODE 1960. MITRE ATT&CK is not in Qualys's KB DTD; the simulator adds
+//     it with details=All after THREAT_INTELLIGENCE, named after the ETM VMDR
 //     connector's fields: MITRE_ATTACK_LIST/MITRE_ATTACK{MITRE_TACTIC_ID,
 //     MITRE_TACTIC_NAME, MITRE_TECHNIQUE_ID, MITRE_TECHNIQUE_NAME}.
 //   - /msp/about.php: version document, limit headers (not counted).

@@ -5,7 +5,9 @@ import (
 	"bytes"
 	"math"
 	"net/http"
+	"net/netip"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -40,6 +42,9 @@ func (q *vmQuery) matchDet(d *detection) bool {
 	if q.severities&(1<<d.kb.sev) == 0 || (q.qids != nil && !inRanges(q.qids, int64(d.kb.qid))) {
 		return false
 	}
+	if !q.matchDetDates(d) {
+		return false
+	}
 	kind := int(d.kb.tmpl.arf)
 	for k := arfKernel; k <= arfConfig; k++ {
 		f := q.arfFilter[k]
@@ -54,6 +59,176 @@ func (q *vmQuery) matchDet(d *detection) bool {
 		}
 	}
 	return true
+}
+
+// daysAgo is the time n days before the page's DATETIME.
+func (q *vmQuery) daysAgo(n int) int64 { return q.now - int64(n)*secPerDay }
+
+// matchDetDates applies the detection date filters: LAST_UPDATE_DATETIME
+// (detection_updated_*, max_days_since_detection_updated),
+// LAST_PROCESSED_DATETIME (detection_processed_*) and LAST_TEST_DATETIME
+// (detection_last_tested_*). "since" and "after" bounds are inclusive of
+// the instant given, "before" bounds exclusive.
+func (q *vmQuery) matchDetDates(d *detection) bool {
+	switch {
+	case q.updSince != 0 && d.lastUpdate < q.updSince,
+		q.updBefore != 0 && d.lastUpdate >= q.updBefore,
+		q.maxUpdDays >= 0 && d.lastUpdate < q.daysAgo(q.maxUpdDays),
+		q.detProcAfter != 0 && d.processed <= q.detProcAfter,
+		q.detProcBefore != 0 && d.processed >= q.detProcBefore,
+		q.testSince != 0 && d.lastTest < q.testSince,
+		q.testBefore != 0 && d.lastTest >= q.testBefore,
+		q.testSinceDays >= 0 && d.lastTest < q.daysAgo(q.testSinceDays),
+		q.testBefDays >= 0 && d.lastTest >= q.daysAgo(q.testBefDays):
+		return false
+	}
+	return true
+}
+
+// hostFiltered reports whether q filters hosts on values of the loaded host
+// record (beyond IDs and the processed date).
+func (q *vmQuery) hostFiltered() bool {
+	return q.ips != nil || q.ipv6s != nil || q.agIDs != nil || q.agTitles != nil || q.networkIDs != nil ||
+		q.compliance >= 0 || q.osPattern != nil || q.scanSince != 0 || q.noScanSince != 0 || q.maxScanDays >= 0 ||
+		q.scanDateAfter != 0 || q.scanDateBef != 0 || q.authDateAfter != 0 || q.authDateBef != 0 ||
+		q.pcSince != 0 || q.noPCSince != 0 || q.scapSince || (q.useTags && (q.tagIncl != nil || q.tagExcl != nil)) ||
+		q.riskMin >= 0 || q.riskMax >= 0
+}
+
+// assetGroup is an asset group of the simulated subscription: every host is
+// in the group of its OS (titled with the OS as the OS element gives it) and
+// the group of its role (titled with the role name), as ASSET_GROUP_IDS
+// lists them.
+type assetGroup struct {
+	id    int64
+	title string
+}
+
+func hostGroups(m *assetMeta) [2]assetGroup {
+	return [2]assetGroup{
+		{int64(470000 + int(m.os)*13), osProfiles[m.os].fullName},
+		{int64(480000 + int(m.role)*7), roleName(int(m.role))},
+	}
+}
+
+// matchHost applies the host filters to the loaded host.
+func (pg *hostPage) matchHost() bool {
+	q, hr := pg.q, &pg.hr
+	if q.ips != nil && !inIPRanges(q.ips, hr.ip) {
+		return false
+	}
+	if q.ipv6s != nil {
+		a, err := netip.ParseAddr(hr.ipv6)
+		if err != nil || !slices.Contains(q.ipv6s, a) {
+			return false
+		}
+	}
+	if q.agIDs != nil || q.agTitles != nil {
+		in := false
+		for _, g := range hostGroups(&hr.meta) {
+			in = in || (q.agIDs != nil && inRanges(q.agIDs, g.id)) || slices.Contains(q.agTitles, g.title)
+		}
+		if !in {
+			return false
+		}
+	}
+	// The simulated subscriptions have no custom networks: every host is in
+	// the global default network, ID 0.
+	if q.networkIDs != nil && !slices.Contains(q.networkIDs, 0) {
+		return false
+	}
+	if q.compliance >= 0 && (hr.pcScan != 0) != (q.compliance == 1) {
+		return false
+	}
+	if q.osPattern != nil && !q.osPattern.MatchString(hr.os) {
+		return false
+	}
+	switch {
+	case q.scanSince != 0 && hr.scanEnd < q.scanSince,
+		q.noScanSince != 0 && hr.scanEnd >= q.noScanSince,
+		q.maxScanDays >= 0 && hr.scanEnd < q.daysAgo(q.maxScanDays),
+		q.scanDateAfter != 0 && hr.scanEnd <= q.scanDateAfter,
+		q.scanDateBef != 0 && hr.scanEnd >= q.scanDateBef,
+		(q.authDateAfter != 0 || q.authDateBef != 0) && !hr.authScan,
+		q.authDateAfter != 0 && hr.scanEnd <= q.authDateAfter,
+		q.authDateBef != 0 && hr.scanEnd >= q.authDateBef,
+		q.pcSince != 0 && (hr.pcScan == 0 || hr.pcScan < q.pcSince),
+		q.noPCSince != 0 && hr.pcScan >= q.noPCSince,
+		q.scapSince:
+		return false
+	}
+	if q.useTags && !q.matchTags(hr.meta.tags) {
+		return false
+	}
+	if q.riskMin >= 0 || q.riskMax >= 0 {
+		tr, _ := pg.trurisk()
+		if (q.riskMin >= 0 && tr < q.riskMin) || (q.riskMax >= 0 && tr > q.riskMax) {
+			return false
+		}
+	}
+	return true
+}
+
+// matchTags applies tag_set_include and tag_set_exclude (use_tags=1) to a
+// host's tag bits. Tags are named by ID or, with tag_set_by=name, by exact
+// name; an unknown tag matches no host.
+func (q *vmQuery) matchTags(bits uint32) bool {
+	has := func(ref string) bool {
+		for k, t := range tagDefs {
+			if bits&(1<<k) != 0 && ((q.tagByName && t.name == ref) || (!q.tagByName && strconv.FormatInt(t.id, 10) == ref)) {
+				return true
+			}
+		}
+		return false
+	}
+	count := func(refs []string) (n int) {
+		for _, r := range refs {
+			if has(r) {
+				n++
+			}
+		}
+		return n
+	}
+	if len(q.tagIncl) > 0 {
+		n := count(q.tagIncl)
+		if n == 0 || (q.tagInclAll && n < len(q.tagIncl)) {
+			return false
+		}
+	}
+	if len(q.tagExcl) > 0 {
+		n := count(q.tagExcl)
+		if n > 0 && (!q.tagExclAll || n == len(q.tagExcl)) {
+			return false
+		}
+	}
+	return true
+}
+
+// cumulative reports whether the QIDs of t are successive releases of one
+// product (monthly rollups, product versions, the advisory series of one
+// package or OS): a newer one fixes what the older ones did, so it
+// supersedes them. Per-package advisory families (pkg "*") name a different
+// package each and supersede nothing.
+func (t *vulnTmpl) cumulative() bool {
+	return t.count > 1 && t.label != lkNone && t.pkg != "*"
+}
+
+// supersededBy returns, for filter_superseded_qids, the newest variant of
+// each cumulative family the host has open (not Fixed): a detection of an
+// older variant of the same family is superseded.
+func supersededBy(dets []detection) map[*vulnTmpl]int {
+	newest := map[*vulnTmpl]int{}
+	for j := range dets {
+		d := &dets[j]
+		t := d.kb.tmpl
+		if !t.cumulative() || d.status == stFixed || d.typ == typInfo {
+			continue
+		}
+		if v, ok := newest[t]; !ok || d.kb.variant < v {
+			newest[t] = d.kb.variant
+		}
+	}
+	return newest
 }
 
 // hostPage streams one page of the host list or the host list detection API.
@@ -80,6 +255,7 @@ func (s *Server) handleHosts(w http.ResponseWriter, r *http.Request, sub *subscr
 	}
 	hld := q.api == apiHLD
 	idSet := !hld && q.details == "None"
+	hostFiltered := q.hostFiltered()
 	w.Header().Set("Content-Type", "application/xml")
 	w.Header().Set("Server", "Qualys")
 	bw := bufio.NewWriterSize(w, 64<<10)
@@ -89,8 +265,13 @@ func (s *Server) handleHosts(w http.ResponseWriter, r *http.Request, sub *subscr
 		root, dtd = "HOST_LIST_VM_DETECTION_OUTPUT", "/fo/asset/host/vm/detection/dtd/output.dtd"
 	}
 	now := vm.epochTime(e.n)
+	q.now = now
 	bw.WriteString(`<?xml version="1.0" encoding="UTF-8" ?>` + "\n")
-	bw.WriteString(`<!DOCTYPE ` + root + ` SYSTEM "` + baseURL(r) + "/api/" + strconv.Itoa(q.version) + ".0" + dtd + `">` + "\n<" + root + ">\n  <RESPONSE>")
+	bw.WriteString(`<!DOCTYPE ` + root + ` SYSTEM "` + baseURL(r) + "/api/" + strconv.Itoa(q.version) + ".0" + dtd + `">` + "\n<" + root + ">")
+	if q.echo {
+		writeEcho(pg.x, r, sub.username, q.params, now)
+	}
+	bw.WriteString("\n  <RESPONSE>")
 	pg.x.date(4, "DATETIME", now)
 	if q.truncation == 0 || q.truncation > 500 {
 		pg.x.comment("keep-alive for " + root + " ")
@@ -135,8 +316,11 @@ func (s *Server) handleHosts(w http.ResponseWriter, r *http.Request, sub *subscr
 			return errClientGone
 		}
 		full := q.truncation > 0 && written == q.truncation
-		if hld || (!idSet && !full) {
+		if hld || hostFiltered || (!idSet && !full) {
 			vm.loadHost(&pg.hr, pg.g, k, e)
+		}
+		if hostFiltered && !pg.matchHost() {
+			continue
 		}
 		if hld && !pg.matching() {
 			continue
@@ -216,8 +400,16 @@ func (s *Server) handleHosts(w http.ResponseWriter, r *http.Request, sub *subscr
 func (pg *hostPage) matching() bool {
 	dets := pg.dg.generate(&pg.hr, pg.e.n)
 	pg.dets = pg.dets[:0]
+	var newest map[*vulnTmpl]int
+	if pg.q.superseded {
+		newest = supersededBy(dets)
+	}
 	for j := range dets {
-		if pg.q.matchDet(&dets[j]) {
+		d := &dets[j]
+		if v, ok := newest[d.kb.tmpl]; ok && d.kb.variant > v {
+			continue
+		}
+		if pg.q.matchDet(d) {
 			pg.dets = append(pg.dets, j)
 		}
 	}
@@ -256,6 +448,46 @@ func nextURL(r *http.Request, params []vmParam, next int64) string {
 	}
 	b.WriteString("id_min=" + strconv.FormatInt(next, 10))
 	return b.String()
+}
+
+// writeMitre writes a QID's MITRE ATT&CK (tactic, technique) pairs at
+// indent n: MITRE_ATTACK_LIST/MITRE_ATTACK{MITRE_TACTIC_ID, MITRE_TACTIC_NAME,
+// MITRE_TECHNIQUE_ID, MITRE_TECHNIQUE_NAME}, in a KB VULN (details=All) and
+// in a DETECTION (mitre_attack_details=1). No public sample or DTD shows the
+// element; the names are those of the ETM VMDR connector's fields (see doc.go).
+func writeMitre(x *xw, n int, mitre []int8) {
+	x.open(n, "MITRE_ATTACK_LIST")
+	for _, m := range mitre {
+		mt := mitreTechniques[m]
+		x.open(n+2, "MITRE_ATTACK")
+		x.raw(n+4, "MITRE_TACTIC_ID", mt.tacticID)
+		x.cdata(n+4, "MITRE_TACTIC_NAME", mt.tactic)
+		x.raw(n+4, "MITRE_TECHNIQUE_ID", mt.techID)
+		x.cdata(n+4, "MITRE_TECHNIQUE_NAME", mt.tech)
+		x.close(n+2, "MITRE_ATTACK")
+	}
+	x.close(n, "MITRE_ATTACK_LIST")
+}
+
+// writeEcho writes the REQUEST element of echo_request=1, before RESPONSE:
+// DATETIME, USER_LOGIN, RESOURCE (the URL called, without query) and
+// PARAM_LIST with every parameter received (query, then form body), in order.
+func writeEcho(x *xw, r *http.Request, user string, params []vmParam, now int64) {
+	x.open(2, "REQUEST")
+	x.date(4, "DATETIME", now)
+	x.cdata(4, "USER_LOGIN", user)
+	x.cdata(4, "RESOURCE", baseURL(r)+r.URL.Path)
+	if len(params) > 0 {
+		x.open(4, "PARAM_LIST")
+		for _, p := range params {
+			x.open(6, "PARAM")
+			x.cdata(8, "KEY", p.key)
+			x.cdata(8, "VALUE", p.value)
+			x.close(6, "PARAM")
+		}
+		x.close(4, "PARAM_LIST")
+	}
+	x.close(2, "REQUEST")
 }
 
 // writeDNS writes DNS and DNS_DATA of the loaded host.
@@ -326,9 +558,12 @@ func (pg *hostPage) writeTagsMeta() {
 		x.close(10, el)
 		x.close(8, "METADATA")
 	}
-	if q.showCloudTags && len(hr.cloudTags) > 0 {
+	if q.showCloudTags && slices.ContainsFunc(hr.cloudTags, q.cloudTagWanted) {
 		x.open(8, "CLOUD_PROVIDER_TAGS")
 		for _, t := range hr.cloudTags {
+			if !q.cloudTagWanted(t) {
+				continue
+			}
 			x.open(10, "CLOUD_TAG")
 			x.cdata(12, "NAME", t.Key)
 			x.cdata(12, "VALUE", t.Value)
@@ -337,6 +572,19 @@ func (pg *hostPage) writeTagsMeta() {
 		}
 		x.close(8, "CLOUD_PROVIDER_TAGS")
 	}
+}
+
+// cloudTagWanted applies cloud_tag_fields: tag names, or name:value pairs.
+func (q *vmQuery) cloudTagWanted(t keyValue) bool {
+	if len(q.cloudTagFields) == 0 {
+		return true
+	}
+	for _, f := range q.cloudTagFields {
+		if f[0] == t.Key && (f[1] == "" || f[1] == t.Value) {
+			return true
+		}
+	}
+	return false
 }
 
 func metaFieldWanted(fields []string, name string) bool {
@@ -443,6 +691,9 @@ func (pg *hostPage) writeDetection(d *detection) {
 		x.bool01(n, [...]string{"", "AFFECT_RUNNING_KERNEL", "AFFECT_RUNNING_SERVICE", "AFFECT_EXPLOITABLE_CONFIG"}[d.kb.tmpl.arf], d.arf == 1)
 	}
 	x.date(n, "LAST_PROCESSED_DATETIME", d.processed)
+	if q.mitre && len(d.kb.tmpl.mitre) > 0 {
+		writeMitre(x, n, d.kb.tmpl.mitre)
+	}
 	x.close(10, "DETECTION")
 }
 
@@ -511,16 +762,18 @@ func (pg *hostPage) writeListHost() {
 	if hr.ipv6 != "" {
 		x.raw(8, "IPV6", hr.ipv6)
 	}
-	if q.showARS || q.showTrurisk || q.showTRFactors {
-		tr, ars, counts := pg.trurisk()
-		if q.showARS {
-			x.int(8, "ASSET_RISK_SCORE", int64(ars))
+	if q.showARS || q.showTrurisk || q.showTRFactors || q.showARSFactors {
+		// ASSET_RISK_SCORE is the score's former name (ARS): the real
+		// payloads carry it with the TruRisk value beside TRURISK_SCORE.
+		tr, counts := pg.trurisk()
+		if q.showARS || q.showTrurisk {
+			x.int(8, "ASSET_RISK_SCORE", int64(tr))
 		}
 		if q.showTrurisk {
 			x.int(8, "TRURISK_SCORE", int64(tr))
 			x.int(8, "ASSET_CRITICALITY_SCORE", int64(hr.acs()))
 		}
-		if q.showTRFactors {
+		if q.showTRFactors || q.showARSFactors {
 			x.open(8, "TRURISK_SCORE_FACTORS")
 			x.raw(10, "TRURISK_SCORE_FORMULA", "")
 			for sev := 1; sev <= 5; sev++ {
@@ -575,16 +828,17 @@ func (pg *hostPage) writeListHost() {
 		x.close(8, "USER_DEF")
 	}
 	if strings.HasSuffix(q.details, "/AGs") {
-		x.raw(8, "ASSET_GROUP_IDS", strconv.Itoa(470000+int(hr.meta.os)*13)+","+strconv.Itoa(480000+int(hr.meta.role)*7))
+		g := hostGroups(&hr.meta)
+		x.raw(8, "ASSET_GROUP_IDS", strconv.FormatInt(g[0].id, 10)+","+strconv.FormatInt(g[1].id, 10))
 	}
 	x.close(6, "HOST")
 }
 
 // trurisk scores the loaded host from its open detections (fixed and Info
 // excluded): TruRisk = min(1000, ACS × Σ w × avg(QDS) × count^(1/100)) over
-// the QDS bands, with the simulator's weights 1, 0.6, 0.3, 0.1; the older ARS
-// leaves out the count factor. counts are open detections by severity.
-func (pg *hostPage) trurisk() (tr, ars int, counts [6]int) {
+// the QDS bands, with the simulator's weights 1, 0.6, 0.3, 0.1. counts are
+// open detections by severity.
+func (pg *hostPage) trurisk() (tr int, counts [6]int) {
 	dets := pg.dg.generate(&pg.hr, pg.e.n)
 	var sum, n [4]float64
 	for j := range dets {
@@ -606,15 +860,14 @@ func (pg *hostPage) trurisk() (tr, ars int, counts [6]int) {
 		n[b]++
 	}
 	weights := [4]float64{1, 0.6, 0.3, 0.1}
-	var t, a float64
+	var t float64
 	for b := range sum {
 		if n[b] == 0 {
 			continue
 		}
 		avg := sum[b] / n[b]
 		t += weights[b] * avg * math.Pow(n[b], 0.01)
-		a += weights[b] * avg
 	}
 	acs := float64(pg.hr.acs())
-	return int(math.Min(1000, acs*t)), int(math.Min(1000, acs*a)), counts
+	return int(math.Min(1000, acs*t)), counts
 }

@@ -3,6 +3,7 @@ package qualyssim
 import (
 	"bufio"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -34,6 +35,40 @@ func (vm *vmIndex) kbSelected(q *vmQuery, kv *kbVuln, e int) bool {
 	if q.patchable >= 0 && kv.tmpl.patchable != (q.patchable == 1) {
 		return false
 	}
+	// No QID of the simulated KB was customized by a user (no
+	// LAST_CUSTOMIZATION): a user modification date selects none.
+	if q.userModAfter {
+		return false
+	}
+	t := kv.tmpl
+	auth := len(t.auth) > 0
+	switch q.discovery {
+	case "Remote":
+		if !t.remote {
+			return false
+		}
+	case "Authenticated":
+		if !auth {
+			return false
+		}
+	case "RemoteOnly":
+		if !t.remote || auth {
+			return false
+		}
+	case "AuthenticatedOnly":
+		if t.remote || !auth {
+			return false
+		}
+	case "RemoteAndAuthenticated":
+		if !t.remote || !auth {
+			return false
+		}
+	}
+	if q.authTypes != nil && !slices.ContainsFunc(q.authTypes, func(a string) bool {
+		return slices.ContainsFunc(t.auth, func(b string) bool { return strings.EqualFold(a, b) })
+	}) {
+		return false
+	}
 	if q.modAfter != 0 || q.modBefore != 0 {
 		mod := vm.kbModified(kv, e)
 		if (q.modAfter != 0 && mod <= q.modAfter) || (q.modBefore != 0 && mod >= q.modBefore) {
@@ -57,7 +92,11 @@ func (s *Server) handleKB(w http.ResponseWriter, r *http.Request, sub *subscript
 	const root = "KNOWLEDGE_BASE_VULN_LIST_OUTPUT"
 	now := vm.epochTime(e.n)
 	bw.WriteString(`<?xml version="1.0" encoding="UTF-8" ?>` + "\n")
-	bw.WriteString(`<!DOCTYPE ` + root + ` SYSTEM "` + baseURL(r) + `/api/2.0/fo/knowledge_base/vuln/knowledge_base_vuln_list_output.dtd">` + "\n<" + root + ">\n  <RESPONSE>")
+	bw.WriteString(`<!DOCTYPE ` + root + ` SYSTEM "` + baseURL(r) + `/api/2.0/fo/knowledge_base/vuln/knowledge_base_vuln_list_output.dtd">` + "\n<" + root + ">")
+	if q.echo {
+		writeEcho(x, r, sub.username, q.params, now)
+	}
+	bw.WriteString("\n  <RESPONSE>")
 	x.date(4, "DATETIME", now)
 	x.comment("keep-alive for " + root + " ")
 	idSet := q.details == "None"
@@ -275,17 +314,7 @@ func (vm *vmIndex) writeVuln(x *xw, q *vmQuery, kv *kbVuln, e int, all bool) {
 		x.close(n, "THREAT_INTELLIGENCE")
 	}
 	if all && len(t.mitre) > 0 {
-		x.open(n, "MITRE_ATTACK_LIST")
-		for _, m := range t.mitre {
-			mt := mitreTechniques[m]
-			x.open(n+2, "MITRE_ATTACK")
-			x.raw(n+4, "MITRE_TACTIC_ID", mt.tacticID)
-			x.cdata(n+4, "MITRE_TACTIC_NAME", mt.tactic)
-			x.raw(n+4, "MITRE_TECHNIQUE_ID", mt.techID)
-			x.cdata(n+4, "MITRE_TECHNIQUE_NAME", mt.tech)
-			x.close(n+2, "MITRE_ATTACK")
-		}
-		x.close(n, "MITRE_ATTACK_LIST")
+		writeMitre(x, n, t.mitre)
 	}
 	if q.showModules {
 		mods := "VM"

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/netip"
 	"net/url"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -177,9 +179,45 @@ type vmQuery struct {
 	showTrurisk         bool
 	showTRFactors       bool
 	showARS             bool
+	showARSFactors      bool
+	echo                bool // echo_request: a REQUEST element before RESPONSE
+
+	// Host filters (both host APIs unless noted); a zero time is unset.
+	ips                        []ipRange // IPv4 addresses and ranges
+	ipv6s                      []netip.Addr
+	agIDs                      []idRange
+	agTitles                   []string
+	networkIDs                 []int64 // nil: any
+	compliance                 int8    // compliance_enabled: -1 any, 0, 1
+	osPattern                  *regexp.Regexp
+	scanSince, noScanSince     int64 // vm_scan_since, no_vm_scan_since
+	maxScanDays                int   // max_days_since_last_vm_scan (HLD); -1 unset
+	scanDateAfter, scanDateBef int64 // vm_scan_date_after/before
+	authDateAfter, authDateBef int64 // vm_auth_scan_date_after/before
+	pcSince, noPCSince         int64 // compliance_scan_since, no_compliance_scan_since (host list)
+	scapSince, noSCAPSince     bool  // scap_scan_since, no_scap_scan_since (host list; no host has a SCAP scan)
+	useTags                    bool
+	tagByName                  bool
+	tagInclAll, tagExclAll     bool
+	tagIncl, tagExcl           []string
+	cloudTagFields             [][2]string // name, value ("" any)
+	riskMin, riskMax           int         // trurisk_min/max, ars_min/max (host list); -1 unset
+	now                        int64       // the page's DATETIME, for the *_days filters
+
+	// Detection filters (HLD); a zero time is unset.
+	updSince, updBefore         int64 // detection_updated_since/before
+	maxUpdDays                  int   // max_days_since_detection_updated; -1 unset
+	detProcAfter, detProcBefore int64 // detection_processed_after/before
+	testSince, testBefore       int64 // detection_last_tested_since/before
+	testSinceDays, testBefDays  int   // detection_last_tested_since_days/before_days; -1 unset
+	superseded                  bool  // filter_superseded_qids
+	mitre                       bool  // mitre_attack_details (4.0+)
 
 	// KB
-	modAfter, modBefore int64
+	modAfter, modBefore int64 // last_modified_*, last_modified_by_service_*, code_modified_*
+	userModAfter        bool  // last_modified_by_user_after/before: no QID is customized
+	discovery           string
+	authTypes           []string
 	pubAfter, pubBefore int64
 	patchable           int // -1 any
 	showDisabled        bool
@@ -212,6 +250,10 @@ const (
 	pkSeverities
 	pkQDS
 	pkText
+	pkIPs
+	pkIPv6s
+	pkRegex
+	pkUintList
 )
 
 type paramSpec struct {
@@ -230,11 +272,26 @@ var (
 		"vm_processed_after": {kind: pkDate}, "vm_processed_before": {kind: pkDate},
 		"show_tags": {kind: pkBool}, "show_asset_id": {kind: pkBool}, "show_cloud_tags": {kind: pkBool},
 		"host_metadata": {kind: pkEnum, enum: []string{"all", "ec2", "azure", "gcp"}}, "host_metadata_fields": {kind: pkText},
-		"output_format": {kind: pkEnum, enum: []string{"XML"}},
+		"cloud_tag_fields": {kind: pkText},
+		"output_format":    {kind: pkEnum, enum: []string{"XML"}},
+		"echo_request":     {kind: pkBool},
+		"ips":              {kind: pkIPs}, "ipv6": {kind: pkIPv6s},
+		"ag_ids": {kind: pkIDs}, "ag_titles": {kind: pkText}, "network_ids": {kind: pkUintList},
+		"compliance_enabled": {kind: pkBool}, "os_pattern": {kind: pkRegex},
+		"vm_scan_since": {kind: pkDate}, "no_vm_scan_since": {kind: pkDate},
+		"vm_scan_date_before": {kind: pkDate}, "vm_scan_date_after": {kind: pkDate},
+		"vm_auth_scan_date_before": {kind: pkDate}, "vm_auth_scan_date_after": {kind: pkDate},
+		"use_tags": {kind: pkBool}, "tag_set_by": {kind: pkEnum, enum: []string{"id", "name"}},
+		"tag_include_selector": {kind: pkEnum, enum: []string{"any", "all"}}, "tag_exclude_selector": {kind: pkEnum, enum: []string{"any", "all"}},
+		"tag_set_include": {kind: pkText}, "tag_set_exclude": {kind: pkText},
 	}
 	hostListOnly = map[string]paramSpec{
 		"details":      {kind: pkEnum, enum: []string{"Basic", "Basic/AGs", "All", "All/AGs", "None"}},
-		"show_trurisk": {kind: pkBool}, "show_trurisk_factors": {kind: pkBool}, "show_ars": {kind: pkBool},
+		"show_trurisk": {kind: pkBool}, "show_trurisk_factors": {kind: pkBool}, "show_ars": {kind: pkBool}, "show_ars_factors": {kind: pkBool},
+		"trurisk_min": {kind: pkUint, max: 1000}, "trurisk_max": {kind: pkUint, max: 1000},
+		"ars_min": {kind: pkUint, max: 1000}, "ars_max": {kind: pkUint, max: 1000},
+		"compliance_scan_since": {kind: pkDate}, "no_compliance_scan_since": {kind: pkDate},
+		"scap_scan_since": {kind: pkDate}, "no_scap_scan_since": {kind: pkDate},
 	}
 	hldOnly = map[string]paramSpec{
 		"status": {kind: pkEnumList, enum: statusEnum}, "severities": {kind: pkSeverities}, "qids": {kind: pkIDs},
@@ -244,8 +301,17 @@ var (
 		"include_ignored": {kind: pkBool}, "include_disabled": {kind: pkBool},
 		"arf_kernel_filter": {kind: pkUint, max: 4, until: 2}, "arf_service_filter": {kind: pkUint, max: 4, until: 2},
 		"arf_config_filter": {kind: pkUint, max: 4, until: 2}, "active_kernels_only": {kind: pkUint, max: 3, until: 2},
-		"show_arf_data":   {kind: pkBool, since: 3},
-		"arf_filter_keys": {kind: pkEnumList, enum: []string{"non-running-kernel", "non-running-service", "config-not-exploitable"}, since: 3},
+		"show_arf_data":               {kind: pkBool, since: 3},
+		"arf_filter_keys":             {kind: pkEnumList, enum: []string{"non-running-kernel", "non-running-service", "config-not-exploitable"}, since: 3},
+		"max_days_since_last_vm_scan": {kind: pkUint, max: 100_000},
+		"detection_updated_since":     {kind: pkDate}, "detection_updated_before": {kind: pkDate},
+		"max_days_since_detection_updated": {kind: pkUint, max: 100_000},
+		"detection_processed_after":        {kind: pkDate}, "detection_processed_before": {kind: pkDate},
+		"detection_last_tested_since": {kind: pkDate}, "detection_last_tested_before": {kind: pkDate},
+		"detection_last_tested_since_days": {kind: pkUint, max: 100_000}, "detection_last_tested_before_days": {kind: pkUint, max: 100_000},
+		"filter_superseded_qids":            {kind: pkBool},
+		"suppress_duplicated_data_from_csv": {kind: pkBool},
+		"mitre_attack_details":              {kind: pkBool, since: 4},
 	}
 	kbParams = map[string]paramSpec{
 		"action": {kind: pkEnum, enum: []string{"list"}}, "details": {kind: pkEnum, enum: []string{"Basic", "All", "None"}},
@@ -254,6 +320,12 @@ var (
 		"published_after": {kind: pkDate}, "published_before": {kind: pkDate}, "is_patchable": {kind: pkBool},
 		"show_disabled_flag": {kind: pkBool}, "show_qid_change_log": {kind: pkBool},
 		"show_supported_modules_info": {kind: pkBool}, "show_pci_reasons": {kind: pkBool},
+		"echo_request":                   {kind: pkBool},
+		"last_modified_by_service_after": {kind: pkDate}, "last_modified_by_service_before": {kind: pkDate},
+		"last_modified_by_user_after": {kind: pkDate}, "last_modified_by_user_before": {kind: pkDate},
+		"code_modified_after": {kind: pkDate}, "code_modified_before": {kind: pkDate},
+		"discovery_method":     {kind: pkEnum, enum: []string{"Remote", "Authenticated", "RemoteOnly", "AuthenticatedOnly", "RemoteAndAuthenticated"}},
+		"discovery_auth_types": {kind: pkText},
 	}
 )
 
@@ -299,8 +371,16 @@ func parseVMQuery(api, version int, params []vmParam) (*vmQuery, error) {
 	if _, ok := vals["action"]; !ok {
 		return nil, vmBadRequest(1903, "Missing required parameter(s): action")
 	}
+	for _, pair := range exclusiveParams {
+		_, a := vals[pair[0]]
+		_, b := vals[pair[1]]
+		if a && b {
+			return nil, vmBadRequest(1905, "parameters "+pair[0]+" and "+pair[1]+" cannot be used together")
+		}
+	}
 	q := &vmQuery{api: api, version: version, params: params, truncation: 1000, showResults: true, patchable: -1,
-		status: 1<<stNew | 1<<stActive | 1<<stReopened, severities: 0x3e, qdsMin: 1, qdsMax: 100, details: "Basic"}
+		status: 1<<stNew | 1<<stActive | 1<<stReopened, severities: 0x3e, qdsMin: 1, qdsMax: 100, details: "Basic",
+		compliance: -1, maxScanDays: -1, riskMin: -1, riskMax: -1, maxUpdDays: -1, testSinceDays: -1, testBefDays: -1}
 	keys := make([]string, 0, len(vals))
 	for k := range vals {
 		keys = append(keys, k)
@@ -314,6 +394,63 @@ func parseVMQuery(api, version int, params []vmParam) (*vmQuery, error) {
 		}
 	}
 	return q, nil
+}
+
+// exclusiveParams are the pairs the guide says cannot be combined; the
+// simulator answers 1905 (no sample shows the real code and text).
+var exclusiveParams = [][2]string{
+	{"ag_ids", "ag_titles"},
+	{"detection_updated_since", "max_days_since_detection_updated"},
+	{"detection_last_tested_since", "detection_last_tested_since_days"},
+	{"detection_last_tested_before", "detection_last_tested_before_days"},
+	{"vm_scan_since", "max_days_since_last_vm_scan"},
+	{"no_vm_scan_since", "max_days_since_last_vm_scan"},
+}
+
+// ipRange is an inclusive range of IPv4 addresses.
+type ipRange struct{ lo, hi netip.Addr }
+
+// parseIPRanges parses "10.0.0.1,10.0.0.5-10.0.0.9" (IPv4 only).
+func parseIPRanges(name, v string) ([]ipRange, error) {
+	var out []ipRange
+	for _, item := range strings.Split(v, ",") {
+		item = strings.TrimSpace(item)
+		a, b, isRange := strings.Cut(item, "-")
+		lo, err1 := netip.ParseAddr(strings.TrimSpace(a))
+		hi, err2 := lo, error(nil)
+		if isRange {
+			hi, err2 = netip.ParseAddr(strings.TrimSpace(b))
+		}
+		if err1 != nil || err2 != nil || !lo.Is4() || !hi.Is4() || hi.Less(lo) {
+			return nil, invalid(name, v, "neither an IPv4 address nor a range: "+item)
+		}
+		out = append(out, ipRange{lo, hi})
+	}
+	return out, nil
+}
+
+func inIPRanges(rs []ipRange, ip string) bool {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return false
+	}
+	for _, r := range rs {
+		if !a.Less(r.lo) && !r.hi.Less(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// splitList splits a comma-separated value into its trimmed, non-empty items.
+func splitList(v string) []string {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 func invalid(name, v, why string) error {
@@ -386,6 +523,43 @@ func (q *vmQuery) set(name, v string, sp paramSpec) error {
 			}
 		}
 		v = strings.Join(out, ",")
+	case pkIPs:
+		ips, err := parseIPRanges(name, v)
+		if err != nil {
+			return err
+		}
+		q.ips = ips
+		return nil
+	case pkIPv6s:
+		q.ipv6s = nil
+		for _, item := range splitList(v) {
+			a, err := netip.ParseAddr(item)
+			if err != nil || !a.Is6() || a.Is4In6() {
+				return invalid(name, v, "not an IPv6 address: "+item)
+			}
+			q.ipv6s = append(q.ipv6s, a)
+		}
+		if len(q.ipv6s) == 0 {
+			return invalid(name, v, "")
+		}
+		return nil
+	case pkRegex:
+		re, err := regexp.Compile(v)
+		if err != nil || v == "" {
+			return invalid(name, v, "not a valid regular expression")
+		}
+		q.osPattern = re
+		return nil
+	case pkUintList:
+		q.networkIDs = []int64{}
+		for _, item := range strings.Split(v, ",") {
+			x, err := strconv.ParseInt(strings.TrimSpace(item), 10, 64)
+			if err != nil || x < 0 {
+				return invalid(name, v, "not a list of network IDs")
+			}
+			q.networkIDs = append(q.networkIDs, x)
+		}
+		return nil
 	case pkSeverities:
 		var mask uint8
 		for _, item := range strings.Split(v, ",") {
@@ -421,10 +595,18 @@ func (q *vmQuery) set(name, v string, sp paramSpec) error {
 		q.procAfter = t
 	case "vm_processed_before":
 		q.procBefore = t
-	case "last_modified_after":
-		q.modAfter = t
-	case "last_modified_before":
-		q.modBefore = t
+	case "last_modified_after", "last_modified_by_service_after", "code_modified_after":
+		q.modAfter = max(q.modAfter, t)
+	case "last_modified_before", "last_modified_by_service_before", "code_modified_before":
+		if q.modBefore == 0 || t < q.modBefore {
+			q.modBefore = t
+		}
+	case "last_modified_by_user_after", "last_modified_by_user_before":
+		q.userModAfter = true
+	case "discovery_method":
+		q.discovery = v
+	case "discovery_auth_types":
+		q.authTypes = splitList(v)
 	case "published_after":
 		q.pubAfter = t
 	case "published_before":
@@ -496,6 +678,87 @@ func (q *vmQuery) set(name, v string, sp paramSpec) error {
 		q.showTRFactors = b
 	case "show_ars":
 		q.showARS = b
+	case "show_ars_factors":
+		q.showARSFactors = b
+	case "trurisk_min", "ars_min":
+		q.riskMin = max(q.riskMin, int(n))
+	case "trurisk_max", "ars_max":
+		if q.riskMax < 0 || int(n) < q.riskMax {
+			q.riskMax = int(n)
+		}
+	case "echo_request":
+		q.echo = b
+	case "ag_ids":
+		q.agIDs = rs
+	case "ag_titles":
+		q.agTitles = splitList(v)
+	case "compliance_enabled":
+		q.compliance = 0
+		if b {
+			q.compliance = 1
+		}
+	case "vm_scan_since":
+		q.scanSince = t
+	case "no_vm_scan_since":
+		q.noScanSince = t
+	case "max_days_since_last_vm_scan":
+		q.maxScanDays = int(n)
+	case "vm_scan_date_after":
+		q.scanDateAfter = t
+	case "vm_scan_date_before":
+		q.scanDateBef = t
+	case "vm_auth_scan_date_after":
+		q.authDateAfter = t
+	case "vm_auth_scan_date_before":
+		q.authDateBef = t
+	case "compliance_scan_since":
+		q.pcSince = t
+	case "no_compliance_scan_since":
+		q.noPCSince = t
+	case "scap_scan_since":
+		q.scapSince = true
+	case "no_scap_scan_since":
+		q.noSCAPSince = true
+	case "use_tags":
+		q.useTags = b
+	case "tag_set_by":
+		q.tagByName = v == "name"
+	case "tag_include_selector":
+		q.tagInclAll = v == "all"
+	case "tag_exclude_selector":
+		q.tagExclAll = v == "all"
+	case "tag_set_include":
+		q.tagIncl = splitList(v)
+	case "tag_set_exclude":
+		q.tagExcl = splitList(v)
+	case "cloud_tag_fields":
+		q.cloudTagFields = nil
+		for _, f := range splitList(v) {
+			name, value, _ := strings.Cut(f, ":")
+			q.cloudTagFields = append(q.cloudTagFields, [2]string{strings.TrimSpace(name), strings.TrimSpace(value)})
+		}
+	case "detection_updated_since":
+		q.updSince = t
+	case "detection_updated_before":
+		q.updBefore = t
+	case "max_days_since_detection_updated":
+		q.maxUpdDays = int(n)
+	case "detection_processed_after":
+		q.detProcAfter = t
+	case "detection_processed_before":
+		q.detProcBefore = t
+	case "detection_last_tested_since":
+		q.testSince = t
+	case "detection_last_tested_before":
+		q.testBefore = t
+	case "detection_last_tested_since_days":
+		q.testSinceDays = int(n)
+	case "detection_last_tested_before_days":
+		q.testBefDays = int(n)
+	case "filter_superseded_qids":
+		q.superseded = b
+	case "mitre_attack_details":
+		q.mitre = b
 	case "is_patchable":
 		q.patchable = 0
 		if b {

@@ -31,7 +31,9 @@ type VulnLookup interface {
 // ranges in parallel. Each host becomes one record: the JSON encoding of
 // qualys.Host, its detections under VULNERABILITIES, each joined with its
 // KnowledgeBase entry as QID_INFO and MITRE_* lists (see
-// docs/transform-maps.md).
+// docs/transform-maps.md). The MITRE_* lists are the detection's own
+// MITRE_ATTACK_LIST when the API sent one (mitre_attack_details, API 4.0+),
+// else the KnowledgeBase entry's.
 type VMDR struct {
 	client   *qualys.Client
 	query    qualys.DetectionQuery
@@ -55,8 +57,10 @@ type VMDROptions struct {
 	// Parallel is the number of host-ID ranges pulled at once (default 2);
 	// the client also keeps within the subscription's concurrency limit.
 	Parallel int
-	// Query overrides the detection filters; zero means every detection the
-	// subscription holds (qualys.AllDetections).
+	// Query overrides the detection filters; nil means every detection the
+	// subscription holds (qualys.AllDetections) from the newest API version
+	// (qualys.LatestDetectionAPIVersion), with the detections' MITRE ATT&CK
+	// details.
 	Query *qualys.DetectionQuery
 	// KB joins detections with stored KnowledgeBase entries; nil: no join.
 	KB VulnLookup
@@ -67,6 +71,7 @@ type VMDROptions struct {
 // NewVMDR returns a VMDR source reading through client.
 func NewVMDR(client *qualys.Client, opts VMDROptions) *VMDR {
 	q := qualys.AllDetections()
+	q.APIVersion = qualys.LatestDetectionAPIVersion
 	if opts.Query != nil {
 		q = *opts.Query
 	}
@@ -283,13 +288,33 @@ func (v *VMDR) document(ctx context.Context, h *qualys.Host) ([]byte, error) {
 	}
 	d := hostDoc{Host: *h, Vulns: make([]vulnDoc, len(h.Detections))}
 	for i, det := range h.Detections {
-		d.Vulns[i] = vulnDoc{Detection: det, qidJoin: joins[det.QID]}
+		d.Vulns[i] = vulnDoc{Detection: det, qidJoin: withOwnMitre(joins[det.QID], det.MitreAttackList)}
 	}
 	b, err := json.Marshal(d)
 	if err != nil {
 		return nil, fmt.Errorf("encode VMDR host %d: %w", h.ID, err)
 	}
 	return b, nil
+}
+
+// withOwnMitre returns j with its MITRE_* lists taken from the detection's
+// own MITRE_ATTACK_LIST, when it has one (j itself, shared by the detections
+// of a QID, is not changed); else j.
+func withOwnMitre(j *qidJoin, own []qualys.MitreAttack) *qidJoin {
+	if len(own) == 0 {
+		return j
+	}
+	out := &qidJoin{}
+	if j != nil {
+		out.QIDInfo = j.QIDInfo
+	}
+	for _, m := range own {
+		out.MitreTacticID = append(out.MitreTacticID, m.TacticID)
+		out.MitreTacticName = append(out.MitreTacticName, m.TacticName)
+		out.MitreTechniqueID = append(out.MitreTechniqueID, m.TechniqueID)
+		out.MitreTechniqueName = append(out.MitreTechniqueName, m.TechniqueName)
+	}
+	return out
 }
 
 // joins returns the KnowledgeBase join of each QID of dets, reading the

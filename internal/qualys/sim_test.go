@@ -13,6 +13,7 @@ import (
 
 	"github.com/qflow/qflow/internal/qualyssim"
 	"github.com/qflow/qflow/internal/secret"
+	"github.com/qflow/qflow/internal/testscale"
 )
 
 // slimFields keeps simulator payloads small.
@@ -109,6 +110,9 @@ func TestSimFullWalk(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The small sizes shrink the records, not the paths: ranges of the 8
+	// still take more than one page, and the faulty walk makes about as
+	// many calls (55 searches, 59 in full), so every fault fires.
 	tests := []struct {
 		name        string
 		cfg         qualyssim.Config
@@ -116,9 +120,10 @@ func TestSimFullWalk(t *testing.T) {
 		pageSize    int
 		concurrency int // client's; the simulator's limit is 2
 	}{
-		{"clean", qualyssim.Config{Assets: 400, Seed: 7}, false, 50, 2},
-		{"faults", qualyssim.Config{Assets: 800, Seed: 3, Faults: faults}, true, 20, 2},
-		{"client allows more than the subscription", qualyssim.Config{Assets: 600, Seed: 5, Latency: qualyssim.Latency{Base: 2 * time.Millisecond}}, true, 50, 6},
+		{"clean", qualyssim.Config{Assets: testscale.N(t, 24, 400), Seed: 7}, false, testscale.N(t, 3, 50), 2},
+		{"faults", qualyssim.Config{Assets: testscale.N(t, 240, 800), Seed: 3, Faults: faults}, true, testscale.N(t, 6, 20), 2},
+		{"client allows more than the subscription", qualyssim.Config{Assets: testscale.N(t, 120, 600), Seed: 5,
+			Latency: qualyssim.Latency{Base: 2 * time.Millisecond}}, true, testscale.N(t, 10, 50), 6},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

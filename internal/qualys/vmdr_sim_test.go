@@ -17,6 +17,7 @@ import (
 
 	"github.com/qflow/qflow/internal/qualyssim"
 	"github.com/qflow/qflow/internal/secret"
+	"github.com/qflow/qflow/internal/testscale"
 )
 
 // startVMSim serves a simulator and returns it with a client whose gateway
@@ -202,10 +203,12 @@ func TestSimVMDRAllDetections(t *testing.T) {
 		concurrency  int  // the client's; the simulator allows 2
 		wantThrottle bool // the client starts above the subscription's limit
 	}{
-		{"clean", qualyssim.Config{Assets: 120, Seed: 7}, 15, 2, false},
-		{"faults: 5xx, resets and truncated bodies", qualyssim.Config{Assets: 150, Seed: 3, Faults: faults}, 10, 2, false},
-		{"client allows more than the subscription: 409 1960", qualyssim.Config{Assets: 80, Seed: 5,
-			Latency: qualyssim.Latency{Base: 5 * time.Millisecond}}, 10, 6, true},
+		// The small sizes keep the pages per range of the 6 ranges, so the
+		// calls (and the faults drawn per call) stay as many.
+		{"clean", qualyssim.Config{Assets: testscale.N(t, 36, 120), Seed: 7}, testscale.N(t, 4, 15), 2, false},
+		{"faults: 5xx, resets and truncated bodies", qualyssim.Config{Assets: testscale.N(t, 60, 150), Seed: 3, Faults: faults}, testscale.N(t, 4, 10), 2, false},
+		{"client allows more than the subscription: 409 1960", qualyssim.Config{Assets: testscale.N(t, 32, 80), Seed: 5,
+			Latency: qualyssim.Latency{Base: 5 * time.Millisecond}}, testscale.N(t, 4, 10), 6, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -292,10 +295,11 @@ func TestSimVMDRHostIDs(t *testing.T) {
 func TestSimVMDRRateLimitNeverRefused(t *testing.T) {
 	t.Parallel()
 	clock := newFakeClock()
-	srv, c := startVMSim(t, qualyssim.Config{Assets: 80, Seed: 9, RateLimit: 5, RateWindow: time.Minute, Now: clock.Now})
+	// Either size is 8 pages over the 4 ranges: more calls than the limit.
+	srv, c := startVMSim(t, qualyssim.Config{Assets: testscale.N(t, 32, 80), Seed: 9, RateLimit: 5, RateWindow: time.Minute, Now: clock.Now})
 	clock.install(c)
 	q := AllDetections()
-	q.TruncationLimit = 10
+	q.TruncationLimit = testscale.N(t, 4, 10)
 	q.ShowResults = false
 	d := walkDetections(t, c, q, hostIDs(t, c, HostQuery{}), 4, 2)
 	checkDetections(t, d, srv.Truth())
@@ -323,7 +327,7 @@ func TestSimVMDR409(t *testing.T) {
 			t.Parallel()
 			clock := newFakeClock()
 			var logs syncBuffer
-			cfg := qualyssim.Config{Assets: 60, Seed: 2, ConcurrencyLimit: tt.conc, Now: clock.Now,
+			cfg := qualyssim.Config{Assets: testscale.N(t, 24, 60), Seed: 2, ConcurrencyLimit: tt.conc, Now: clock.Now,
 				Latency: qualyssim.Latency{Base: 20 * time.Millisecond}}
 			if tt.rate > 0 {
 				cfg.RateLimit, cfg.RateWindow = tt.rate, time.Minute
@@ -378,14 +382,14 @@ func TestSimVMDRStuckHost(t *testing.T) {
 }
 
 func testSimVMDRStuckHost(t *testing.T) {
-	srv, c := startMemVMSim(t, qualyssim.Config{Assets: 80, Seed: 4, Faults: qualyssim.Faults{StuckHosts: 1},
+	srv, c := startMemVMSim(t, qualyssim.Config{Assets: testscale.N(t, 32, 80), Seed: 4, Faults: qualyssim.Faults{StuckHosts: 1},
 		Latency: qualyssim.Latency{Base: time.Millisecond}}, func(o *Options) { o.PageTimeout = 300 * time.Millisecond })
 	truth := srv.Truth()
 	if len(truth.StuckHosts) != 1 {
 		t.Fatalf("stuck hosts %v", truth.StuckHosts)
 	}
 	q := AllDetections()
-	q.TruncationLimit = 8
+	q.TruncationLimit = testscale.N(t, 4, 8) // halved down to 1 around the stuck host
 	q.ShowResults = false
 	d := walkDetections(t, c, q, hostIDs(t, c, HostQuery{}), 2, 2)
 	checkDetections(t, d, truth)
@@ -400,7 +404,7 @@ func testSimVMDRStuckHost(t *testing.T) {
 
 func TestSimVMDRIncremental(t *testing.T) {
 	t.Parallel()
-	srv, c := startVMSim(t, qualyssim.Config{Assets: 150, Seed: 8})
+	srv, c := startVMSim(t, qualyssim.Config{Assets: testscale.N(t, 50, 150), Seed: 8})
 	t0, err := c.VMDR.ServerTime(t.Context())
 	if err != nil {
 		t.Fatal(err)
@@ -413,7 +417,7 @@ func TestSimVMDRIncremental(t *testing.T) {
 			t.Fatal(err)
 		}
 		truth := srv.Truth()
-		got := hostIDs(t, c, HostQuery{VMProcessedAfter: t0, TruncationLimit: 20})
+		got := hostIDs(t, c, HostQuery{VMProcessedAfter: t0, TruncationLimit: testscale.N(t, 7, 20)})
 		if len(truth.ChangedHostIDs) == 0 || !slices.Equal(got, truth.ChangedHostIDs) {
 			t.Errorf("epoch %d: %d changed host IDs, want %d", truth.Epoch, len(got), len(truth.ChangedHostIDs))
 		}

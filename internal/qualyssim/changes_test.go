@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/qflow/qflow/internal/testscale"
 )
 
 // chgHost and chgDet are what a client keys and diffs detections by.
@@ -188,7 +190,7 @@ func fetchTruth(t *testing.T, e *vmEnv) (Truth, []byte) {
 // what vm_processed_after=<previous DATETIME> returns after the advance.
 func TestTruthChangesMatchHLD(t *testing.T) {
 	t.Parallel()
-	cfg := Config{Assets: 300, Seed: 5}
+	cfg := Config{Assets: testscale.N(t, 100, 300), Seed: 5}
 	e := newVMEnv(t, cfg)
 	tr, raw := fetchTruth(t, e)
 	var shape struct {
@@ -289,7 +291,7 @@ func TestTruthChangesLeaveOutStuckHosts(t *testing.T) {
 // sees, and the top-level lists concatenate them.
 func TestTruthChangesSubscriptions(t *testing.T) {
 	t.Parallel()
-	cfg := Config{Assets: 150, Subscriptions: 2, Overlap: 0.5, Seed: 11}
+	cfg := Config{Assets: testscale.N(t, 60, 150), Subscriptions: 2, Overlap: 0.5, Seed: 11}
 	e, old := newMultiEnv(t, cfg), newMultiEnv(t, cfg)
 	before := e.sim.Truth()
 	if _, err := e.sim.Advance(); err != nil {

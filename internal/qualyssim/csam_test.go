@@ -8,16 +8,21 @@ import (
 	"net/url"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/qflow/qflow/internal/testscale"
 )
 
 func TestPagingWalkMatchesTruth(t *testing.T) {
 	t.Parallel()
-	cfg := Config{Assets: 60, Seed: 7}
+	// Either size is 4 pages, the last one short.
+	n, pageSize := testscale.N(t, 14, 60), testscale.N(t, 4, 17)
+	cfg := Config{Assets: n, Seed: 7}
 	e := newEnv(t, cfg)
-	assets, pages := e.walk(url.Values{"pageSize": {"17"}, "includeFields": {"softwareListData"}}, "")
+	assets, pages := e.walk(url.Values{"pageSize": {strconv.Itoa(pageSize)}, "includeFields": {"softwareListData"}}, "")
 	truth := e.sim.Truth()
 	if pages != 4 {
 		t.Errorf("pages = %d, want 4", pages)
@@ -58,7 +63,7 @@ func TestPagingWalkMatchesTruth(t *testing.T) {
 	if !slices.Equal(ids, truth.AssetIDs) {
 		t.Errorf("walked ids differ from Truth.AssetIDs (%d vs %d)", len(ids), len(truth.AssetIDs))
 	}
-	if truth.Assets != 60 || installs != truth.SoftwareInstalls || len(truth.MalformedAssetIDs) != 0 || truth.Seed != 7 {
+	if truth.Assets != n || installs != truth.SoftwareInstalls || len(truth.MalformedAssetIDs) != 0 || truth.Seed != 7 {
 		t.Errorf("truth %d assets, %d installs (walked %d), %d malformed, seed %d", truth.Assets, truth.SoftwareInstalls, installs, len(truth.MalformedAssetIDs), truth.Seed)
 	}
 	for k := 1; k < len(ids); k++ {
@@ -74,7 +79,7 @@ func TestPagingWalkMatchesTruth(t *testing.T) {
 		t.Errorf("TruthFor differs from Server.Truth (err %v)", err)
 	}
 	resp, body := e.post(pathCount, e.tok, "{}", "application/json")
-	if resp.StatusCode != http.StatusOK || string(body) != `{"responseCode":"SUCCESS","responseMessage":"Valid API Access","count":60}` {
+	if resp.StatusCode != http.StatusOK || string(body) != `{"responseCode":"SUCCESS","responseMessage":"Valid API Access","count":`+strconv.Itoa(n)+`}` {
 		t.Errorf("count: %d %s", resp.StatusCode, body)
 	}
 	// /_sim endpoints.
@@ -200,10 +205,13 @@ func TestAssetLastUpdatedIsInclusive(t *testing.T) {
 
 func TestIncludeExcludeFields(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, Config{Assets: 12, Seed: 6})
+	// The small set (half the bytes: records with software are big) has a
+	// non-null value for every key the full one has, and lparId besides.
+	n := testscale.N(t, 10, 12)
+	e := newEnv(t, Config{Assets: n, Seed: int64(testscale.N(t, 15, 6))})
 	fetch := func(q url.Values) []map[string]json.RawMessage {
 		t.Helper()
-		q.Set("pageSize", "12")
+		q.Set("pageSize", strconv.Itoa(n))
 		resp, body := e.search(q, "")
 		if resp.StatusCode != 200 {
 			t.Fatalf("%v: %d %s", q, resp.StatusCode, body)

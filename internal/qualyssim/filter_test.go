@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/qflow/qflow/internal/testscale"
 )
 
 // filterRec is what the filter oracle reads from served records (not from the index).
@@ -21,7 +23,7 @@ type filterRec struct {
 
 func TestFilters(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, Config{Assets: 150, Seed: 21})
+	e := newEnv(t, Config{Assets: testscale.N(t, 60, 150), Seed: 21})
 	raw, _ := e.walk(url.Values{"pageSize": {"300"}, "includeFields": {"lastModifiedDate,operatingSystem,tagList,inventory"}}, "")
 	var recs []filterRec
 	for _, r := range raw {

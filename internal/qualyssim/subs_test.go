@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/qflow/qflow/internal/testscale"
 )
 
 // multiEnv is a simulator with several subscriptions behind a real HTTP server.
@@ -733,11 +735,12 @@ func TestUnifiedAssetsMatchesRules(t *testing.T) {
 		name string
 		cfg  Config
 	}{
-		{"3 subscriptions, overlap 0.3", Config{Assets: 300, Subscriptions: 3, Overlap: 0.3, Seed: 1}},
-		{"4 subscriptions, overlap 0.6, more hosts, malformed assets", Config{Assets: 150, Subscriptions: 4, Overlap: 0.6, Seed: 8, Hosts: 250, Faults: Faults{Malformed: 0.05}}},
-		{"2 subscriptions, overlap 1", Config{Assets: 200, Subscriptions: 2, Overlap: 1, Seed: 15}},
-		{"2 subscriptions, no overlap", Config{Assets: 150, Subscriptions: 2, Seed: 16}},
-		{"1 subscription", Config{Assets: 300, Seed: 2}},
+		{"3 subscriptions, overlap 0.3", Config{Assets: testscale.N(t, 100, 300), Subscriptions: 3, Overlap: 0.3, Seed: 1}},
+		{"4 subscriptions, overlap 0.6, more hosts, malformed assets", Config{Assets: testscale.N(t, 50, 150), Subscriptions: 4, Overlap: 0.6, Seed: 8,
+			Hosts: testscale.N(t, 85, 250), Faults: Faults{Malformed: 0.05}}},
+		{"2 subscriptions, overlap 1", Config{Assets: testscale.N(t, 70, 200), Subscriptions: 2, Overlap: 1, Seed: 15}},
+		{"2 subscriptions, no overlap", Config{Assets: testscale.N(t, 50, 150), Subscriptions: 2, Seed: 16}},
+		{"1 subscription", Config{Assets: testscale.N(t, 100, 300), Seed: 2}},
 	} {
 		cfg := tc.name
 		e := newMultiEnv(t, tc.cfg)
@@ -772,7 +775,8 @@ func TestUnifiedAssetsMatchesRules(t *testing.T) {
 // Junk values are present in what the server serves, on the assets the truth names.
 func TestJunkAssetsServed(t *testing.T) {
 	t.Parallel()
-	e := newMultiEnv(t, Config{Assets: 500, Subscriptions: 2, Overlap: 0.5, Seed: 3})
+	// 300 assets still give each subscription more than 10 junk machines.
+	e := newMultiEnv(t, Config{Assets: testscale.N(t, 300, 500), Subscriptions: 2, Overlap: 0.5, Seed: 3})
 	tr := e.sim.Truth()
 	for _, st := range tr.Subscriptions {
 		tok := e.token(st.Username)
@@ -823,7 +827,8 @@ func TestJunkAssetsServed(t *testing.T) {
 // how many there are.
 func TestSubscriptionsDeterministic(t *testing.T) {
 	t.Parallel()
-	cfg := Config{Assets: 120, Subscriptions: 3, Overlap: 0.4, Seed: 6, Epoch: 2}
+	n := testscale.N(t, 40, 120)
+	cfg := Config{Assets: n, Subscriptions: 3, Overlap: 0.4, Seed: 6, Epoch: 2}
 	a, err := TruthFor(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -836,17 +841,17 @@ func TestSubscriptionsDeterministic(t *testing.T) {
 	if c, _ := TruthFor(cfg); reflect.DeepEqual(a.Subscriptions[1].AssetIDs, c.Subscriptions[1].AssetIDs) {
 		t.Error("seeds 6 and 7 give the same second subscription")
 	}
-	one, _ := TruthFor(Config{Assets: 120, Seed: 6, Epoch: 2})
+	one, _ := TruthFor(Config{Assets: n, Seed: 6, Epoch: 2})
 	if !reflect.DeepEqual(a.Subscriptions[0].Truth, one) {
 		t.Error("subscription 1 of 3 differs from the single subscription of the same seed")
 	}
 	page := func(cfg Config) string {
 		e := newMultiEnv(t, cfg)
-		resp, b := e.gateway(pathSearch, e.token("qflow2"), url.Values{"pageSize": {"50"}})
+		resp, b := e.gateway(pathSearch, e.token("qflow2"), url.Values{"pageSize": {strconv.Itoa(testscale.N(t, 15, 50))}})
 		if resp.StatusCode != http.StatusOK {
 			t.Fatalf("search: %d", resp.StatusCode)
 		}
-		_, h := e.api("qflow2", DefaultPassword, "/api/3.0/fo/asset/host/vm/detection/", url.Values{"action": {"list"}, "truncation_limit": {"20"}})
+		_, h := e.api("qflow2", DefaultPassword, "/api/3.0/fo/asset/host/vm/detection/", url.Values{"action": {"list"}, "truncation_limit": {strconv.Itoa(testscale.N(t, 8, 20))}})
 		return string(b) + strings.ReplaceAll(string(h), e.srv.URL, "") // the DTD and WARNING URLs name the server
 	}
 	cfg.Seed = 6

@@ -7,8 +7,11 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/qflow/qflow/internal/testscale"
 )
 
 // xmlShape records the element paths (and path@attribute) of XML documents
@@ -181,7 +184,9 @@ func TestVMDRConformanceHLD(t *testing.T) {
 
 	e := newVMEnv(t, Config{Assets: 400, Seed: 3})
 	ours := newXMLShape()
-	q := url.Values{"action": {"list"}, "truncation_limit": {"60"}, "show_asset_id": {"1"}, "show_tags": {"1"}, "show_igs": {"1"},
+	// A first page of 20 hosts has every sample path, and every pair of
+	// sample elements whose order is checked, that one of 60 has.
+	q := url.Values{"action": {"list"}, "truncation_limit": {strconv.Itoa(testscale.N(t, 20, 60))}, "show_asset_id": {"1"}, "show_tags": {"1"}, "show_igs": {"1"},
 		"show_qds": {"1"}, "show_qds_factors": {"1"}, "status": {"New,Active,Fixed,Re-Opened"}, "host_metadata": {"all"}, "show_reopened_info": {"1"}}
 	for pages := 0; pages < 20; pages++ {
 		resp, body := e.call("GET", "/api/2.0/fo/asset/host/vm/detection/", q, nil)

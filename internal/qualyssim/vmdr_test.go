@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 	"unsafe"
+
+	"github.com/qflow/qflow/internal/testscale"
 )
 
 const (
@@ -156,7 +158,9 @@ func TestVMDRAuthAndHeaders(t *testing.T) {
 
 func TestVMDRPagingWalksEveryHostOnce(t *testing.T) {
 	t.Parallel()
-	e := newVMEnv(t, Config{Assets: 300, Seed: 2})
+	// Either size takes several pages of each truncation limit.
+	hldLimit, listLimit := testscale.N(t, 9, 37), testscale.N(t, 20, 100)
+	e := newVMEnv(t, Config{Assets: testscale.N(t, 60, 300), Seed: 2})
 	truth := e.sim.Truth()
 	check := func(name string, ids []int64, want []int64) {
 		t.Helper()
@@ -168,17 +172,20 @@ func TestVMDRPagingWalksEveryHostOnce(t *testing.T) {
 		}
 	}
 	q := allDets()
-	q.Set("truncation_limit", "37")
+	q.Set("truncation_limit", strconv.Itoa(hldLimit))
 	q.Set("show_results", "0")
 	ids, pages := e.walkHosts("POST", pathHLD, q)
 	check("HLD POST", ids, truth.HostIDs)
-	if pages != (len(ids)+36)/37 {
+	if pages != (len(ids)+hldLimit-1)/hldLimit || pages < 3 {
 		t.Errorf("HLD: %d pages for %d hosts", pages, len(ids))
 	}
 	ids, _ = e.walkHosts("GET", "/api/5.0/fo/asset/host/vm/detection/", q)
 	check("HLD v5 GET", ids, truth.HostIDs)
-	ids, _ = e.walkHosts("GET", pathHostList, url.Values{"action": {"list"}, "details": {"None"}, "truncation_limit": {"100"}})
+	ids, pages = e.walkHosts("GET", pathHostList, url.Values{"action": {"list"}, "details": {"None"}, "truncation_limit": {strconv.Itoa(listLimit)}})
 	check("host list ID_SET", ids, truth.HostIDs)
+	if pages < 3 {
+		t.Errorf("host list ID_SET: %d pages of %d for %d hosts", pages, listLimit, len(ids))
+	}
 	ids, pages = e.walkHosts("GET", pathHostList, url.Values{"action": {"list"}, "details": {"None"}, "truncation_limit": {"0"}})
 	check("host list all", ids, truth.HostIDs)
 	if pages != 1 {
@@ -210,7 +217,10 @@ func TestVMDRPagingWalksEveryHostOnce(t *testing.T) {
 
 func TestVMDRFilters(t *testing.T) {
 	t.Parallel()
-	e := newVMEnv(t, Config{Assets: 150, Seed: 4})
+	// The ids filters below name HostIDs[0] to [4*step]; the small set has
+	// more hosts than that, and detections for every filter.
+	step := testscale.N(t, 5, 10)
+	e := newVMEnv(t, Config{Assets: testscale.N(t, 25, 150), Seed: 4})
 	truth := e.sim.Truth()
 	get := func(q url.Values) xDoc {
 		t.Helper()
@@ -244,7 +254,7 @@ func TestVMDRFilters(t *testing.T) {
 			t.Errorf("%s: no detections at all", name)
 		}
 	}
-	each("default", get(url.Values{"show_results": {"1"}, "ids": {fmt.Sprintf("%d-%d", truth.HostIDs[0], truth.HostIDs[40])}}), func(_ xHost, x xDet) bool {
+	each("default", get(url.Values{"show_results": {"1"}, "ids": {fmt.Sprintf("%d-%d", truth.HostIDs[0], truth.HostIDs[4*step])}}), func(_ xHost, x xDet) bool {
 		return x.Type != "Info" && x.Status != "Fixed" && x.Ignored == 0 && x.Disabled == 0 && x.Results != nil && x.QDS == nil
 	})
 	each("fixed", get(url.Values{"status": {"Fixed"}}), func(_ xHost, x xDet) bool { return x.Status == "Fixed" })
@@ -270,13 +280,13 @@ func TestVMDRFilters(t *testing.T) {
 	}
 
 	// Host filters: ids ranges and lists, id_min/id_max.
-	a, b, c := truth.HostIDs[10], truth.HostIDs[20], truth.HostIDs[30]
+	a, b, c := truth.HostIDs[step], truth.HostIDs[2*step], truth.HostIDs[3*step]
 	d := get(url.Values{"ids": {fmt.Sprintf("%d-%d,%d", a, b, c)}, "status": {"New,Active,Fixed,Re-Opened"}, "show_igs": {"1"}})
-	if got, want := d.ids(t), append(slices.Clone(truth.HostIDs[10:21]), c); !slices.Equal(got, want) {
+	if got, want := d.ids(t), append(slices.Clone(truth.HostIDs[step:2*step+1]), c); !slices.Equal(got, want) {
 		t.Errorf("ids: %v, want %v", got, want)
 	}
 	d = get(url.Values{"id_min": {itoa(a)}, "id_max": {itoa(b)}, "status": {"New,Active,Fixed,Re-Opened"}, "show_igs": {"1"}})
-	if got := d.ids(t); !slices.Equal(got, truth.HostIDs[10:21]) {
+	if got := d.ids(t); !slices.Equal(got, truth.HostIDs[step:2*step+1]) {
 		t.Errorf("id_min/id_max: %v", got)
 	}
 
@@ -369,31 +379,35 @@ func TestVMDRHostsMatchCSAM(t *testing.T) {
 
 func TestVMDRHostsConfig(t *testing.T) {
 	t.Parallel()
-	def, err := TruthFor(Config{Assets: 1000, Seed: 8})
+	// The share of assets with a VMDR host is drawn per asset: of 200 it
+	// varies more than of 1000, so the small size takes a seed near the mean.
+	n, seed := testscale.N(t, 200, 1000), int64(testscale.N(t, 3, 8))
+	def, err := TruthFor(Config{Assets: n, Seed: seed})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if def.Hosts < 900 || def.Hosts > 1020 {
-		t.Errorf("default: %d hosts for 1000 assets", def.Hosts)
+	if def.Hosts < n*90/100 || def.Hosts > n*102/100 {
+		t.Errorf("default: %d hosts for %d assets", def.Hosts, n)
 	}
 	if size := unsafe.Sizeof(vmHost{}); size > 16 {
 		t.Errorf("vmHost is %d bytes", size)
 	}
-	sim, err := New(Config{Assets: 1000, Seed: 8, Epoch: 2, Faults: Faults{StuckHosts: 3}})
+	sim, err := New(Config{Assets: n, Seed: seed, Epoch: 2, Faults: Faults{StuckHosts: 3}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tf, err := TruthFor(Config{Assets: 1000, Seed: 8, Epoch: 2, Faults: Faults{StuckHosts: 3}})
+	tf, err := TruthFor(Config{Assets: n, Seed: seed, Epoch: 2, Faults: Faults{StuckHosts: 3}})
 	if err != nil || !reflect.DeepEqual(tf, sim.Truth()) || tf.Epoch != 2 || len(tf.StuckHosts) != 3 {
 		t.Errorf("TruthFor differs from Server.Truth (%v)", err)
 	}
-	for _, n := range []int{1, 500, def.Hosts + 3000, 9000} {
-		tr, err := TruthFor(Config{Assets: 1000, Seed: 8, Hosts: n})
+	// Fewer hosts than assets, more (VMDR-only hosts), many more.
+	for _, h := range []int{1, n / 2, def.Hosts + 3*n, 9 * n} {
+		tr, err := TruthFor(Config{Assets: n, Seed: seed, Hosts: h})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if tr.Hosts != n || len(tr.HostIDs) != n || !slices.IsSorted(tr.HostIDs) || len(slices.Compact(slices.Clone(tr.HostIDs))) != n {
-			t.Errorf("Hosts=%d: truth has %d (%d ids)", n, tr.Hosts, len(tr.HostIDs))
+		if tr.Hosts != h || len(tr.HostIDs) != h || !slices.IsSorted(tr.HostIDs) || len(slices.Compact(slices.Clone(tr.HostIDs))) != h {
+			t.Errorf("Hosts=%d: truth has %d (%d ids)", h, tr.Hosts, len(tr.HostIDs))
 		}
 	}
 	if _, err := New(Config{Assets: 10, Faults: Faults{StuckHosts: 50}}); err == nil {
@@ -527,7 +541,8 @@ func TestVMDRRateLimit(t *testing.T) {
 
 func TestVMDRAdvance(t *testing.T) {
 	t.Parallel()
-	e := newVMEnv(t, Config{Assets: 300, Seed: 5})
+	n := testscale.N(t, 100, 300)
+	e := newVMEnv(t, Config{Assets: n, Seed: 5})
 	t0 := e.sim.Truth()
 	resp, body := e.do(mustReq(t, "POST", e.srv.URL+"/_sim/advance"))
 	var adv struct {
@@ -567,12 +582,12 @@ func TestVMDRAdvance(t *testing.T) {
 		t.Errorf("%d KB entries modified in epoch 1", len(v))
 	}
 	// Same data when starting at epoch 1.
-	e1 := newVMEnv(t, Config{Assets: 300, Seed: 5, Epoch: 1})
+	e1 := newVMEnv(t, Config{Assets: n, Seed: 5, Epoch: 1})
 	if !reflect.DeepEqual(e1.sim.Truth(), t1) {
 		t.Error("Config.Epoch=1 differs from one advance")
 	}
 	q = allDets()
-	q.Set("truncation_limit", "40")
+	q.Set("truncation_limit", strconv.Itoa(testscale.N(t, 15, 40)))
 	q.Set("show_qds", "1")
 	_, a := e.call("GET", pathHLD, q, nil)
 	_, b := e1.call("GET", pathHLD, q, nil)
@@ -584,10 +599,10 @@ func TestVMDRAdvance(t *testing.T) {
 func TestVMDRDeterministic(t *testing.T) {
 	t.Parallel()
 	q := allDets()
-	q.Set("truncation_limit", "50")
+	q.Set("truncation_limit", strconv.Itoa(testscale.N(t, 15, 50)))
 	q.Set("show_qds_factors", "1")
 	page := func(seed int64) []byte {
-		e := newVMEnv(t, Config{Assets: 150, Seed: seed})
+		e := newVMEnv(t, Config{Assets: testscale.N(t, 50, 150), Seed: seed})
 		_, b := e.call("GET", pathHLD, q, nil)
 		return bytes.ReplaceAll(b, []byte(e.srv.URL), []byte("BASE"))
 	}
@@ -691,7 +706,7 @@ func TestVMDRFaults(t *testing.T) {
 // keep-alive comments and the trailing proprietary comment.
 func TestVMDRWireQuirks(t *testing.T) {
 	t.Parallel()
-	e := newVMEnv(t, Config{Assets: 120, Seed: 1})
+	e := newVMEnv(t, Config{Assets: testscale.N(t, 20, 120), Seed: 1})
 	q := allDets()
 	q.Set("truncation_limit", "0")
 	_, body := e.call("GET", pathHLD, q, nil)
@@ -732,7 +747,8 @@ func TestVMDRWireQuirks(t *testing.T) {
 // use and that the full KB equals Truth.KBQIDs.
 func TestKBCoversDetections(t *testing.T) {
 	t.Parallel()
-	e := newVMEnv(t, Config{Assets: 300, Seed: 12})
+	// The KB does not depend on the assets; 40 use some 260 of its 444 QIDs.
+	e := newVMEnv(t, Config{Assets: testscale.N(t, 40, 300), Seed: 12})
 	tr := e.sim.Truth()
 	q := allDets()
 	q.Set("truncation_limit", "0")

@@ -91,7 +91,7 @@ func TestIdentityAcrossSubscriptions(t *testing.T) {
 // with the same records grouped together.
 func TestIdentityIndependentOfSyncOrder(t *testing.T) {
 	t.Parallel()
-	s := startSim(t, qualyssim.Config{Assets: scale(t, 25, 100), Seed: 51, Subscriptions: 3, Overlap: 0.3})
+	s := startSim(t, qualyssim.Config{Assets: scale(t, 15, 100), Seed: 51, Subscriptions: 3, Overlap: 0.3})
 	_, pass := s.srv.Credentials()
 	users := s.srv.Usernames()
 	sync := func(db, user, sub, source string) {

@@ -1,6 +1,8 @@
 package qualyssim
 
 import (
+	"github.com/qflow/qflow/internal/testscale"
+
 	"encoding/xml"
 	"io"
 	"net/http"
@@ -62,7 +64,7 @@ func downloaderGet(t *testing.T, e *vmEnv, path string, params [][2]string) (*ht
 // parameters. Every call must succeed and every parameter have its effect.
 func TestDownloaderRequest(t *testing.T) {
 	t.Parallel()
-	e := newVMEnv(t, Config{Assets: 120, Seed: 11, Epoch: 9})
+	e := newVMEnv(t, Config{Assets: testscale.N(t, 40, 120), Seed: 11, Epoch: 9})
 	now := e.sim.vmNow()
 	after := time.Unix(now, 0).UTC().AddDate(0, 0, -7).Format("2006-01-02T15:04:05Z")
 	resp, body := downloaderGet(t, e, "/api/5.0/fo/asset/host/", [][2]string{

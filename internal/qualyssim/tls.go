@@ -17,7 +17,7 @@ import (
 	"net/http"
 	"os"
 	"strconv"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/qflow/qflow/internal/memnet"
@@ -35,11 +35,11 @@ type Running struct {
 	// one on a socket): set it as the client's http.Transport DialContext.
 	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
 
-	srv    *http.Server
-	cancel context.CancelFunc
-	done   chan struct{}
-	once   sync.Once
-	err    error // serve error, valid after done is closed
+	srv     *http.Server
+	cancel  context.CancelFunc
+	done    chan struct{}
+	closing atomic.Bool
+	err     error // serve error, valid after done is closed
 }
 
 // Done is closed once the server has stopped.
@@ -57,15 +57,20 @@ func (r *Running) Err() error {
 
 // Close stops the server: requests still sleeping (latency, slow faults) are
 // cancelled and in-flight responses get up to 5 seconds to finish.
+//
+// It is safe to call more than once and from several goroutines: the first
+// call shuts the server down, the others wait for it on a channel (not a
+// mutex, so that in a testing/synctest bubble they count as durably
+// blocked and the shutdown's timers can run).
 func (r *Running) Close() error {
-	r.once.Do(func() {
+	if r.closing.CompareAndSwap(false, true) {
 		r.cancel()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		if err := r.srv.Shutdown(ctx); err != nil {
 			_ = r.srv.Close()
 		}
-	})
+	}
 	<-r.done
 	return r.err
 }

@@ -6,7 +6,6 @@ import (
 	"bytes"
 	"errors"
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
@@ -48,25 +47,7 @@ func startVMSim(t testing.TB, cfg qualyssim.Config, opts ...func(*Options)) (*qu
 // then run on the bubble's fake clock.
 func startMemVMSim(t *testing.T, cfg qualyssim.Config, opts ...func(*Options)) (*qualyssim.Server, *Client) {
 	t.Helper()
-	srv, err := qualyssim.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	run := srv.StartMemory(t.Context())
-	t.Cleanup(func() { run.Close() })
-	tr := &http.Transport{DialContext: run.DialContext}
-	t.Cleanup(tr.CloseIdleConnections)
-	user, pass := srv.Credentials()
-	o := Options{GatewayURL: run.URL, APIURL: run.URL, Username: user, Password: secret.New(pass), MaxRetries: 10,
-		PageTimeout: 30 * time.Second, HTTPClient: &http.Client{Transport: tr}}
-	for _, f := range opts {
-		f(&o)
-	}
-	c, err := NewClient(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return srv, c
+	return startMemSim(t, cfg, append([]func(*Options){func(o *Options) { o.MaxRetries, o.PageTimeout = 10, 30*time.Second }}, opts...)...)
 }
 
 // hostIDs collects HostIDs.

@@ -115,27 +115,15 @@ func (x txIndex) Carriers(_ context.Context, a identify.Attribute, value string,
 }
 
 func (w *batchWriter) ints(q string, args ...any) ([]int64, error) {
-	st, err := w.stmt(q)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := st.QueryContext(w.ctx, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return column[int64](w, q, args...)
 }
 
 func (w *batchWriter) strings(q string, args ...any) ([]string, error) {
+	return column[string](w, q, args...)
+}
+
+// column runs a one-column query in the writer's transaction.
+func column[T any](w *batchWriter, q string, args ...any) ([]T, error) {
 	st, err := w.stmt(q)
 	if err != nil {
 		return nil, err
@@ -145,9 +133,9 @@ func (w *batchWriter) strings(q string, args ...any) ([]string, error) {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []string
+	var out []T
 	for rows.Next() {
-		var v string
+		var v T
 		if err := rows.Scan(&v); err != nil {
 			return nil, err
 		}

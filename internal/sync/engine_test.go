@@ -157,13 +157,13 @@ func TestResume(t *testing.T) {
 			if src.plans != 1 {
 				t.Errorf("Plan called %d times, want once", src.plans)
 			}
-			var todo []Partition
+			var pending []Partition
 			for _, p := range cp.Partitions {
 				if !p.Done {
-					todo = append(todo, p)
+					pending = append(pending, p)
 				}
 			}
-			if diff := cmp.Diff(todo, src.extracts[len(src.extracts)-1]); diff != "" {
+			if diff := cmp.Diff(pending, src.extracts[len(src.extracts)-1]); diff != "" {
 				t.Errorf("partitions the resumed run extracted (-want +got):\n%s", diff)
 			}
 			st.checkExactlyOnce(t, src)

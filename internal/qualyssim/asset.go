@@ -49,6 +49,7 @@ type ident struct {
 	easmDomain                         string
 	junk                               bool  // carries junk identifiers (placeholder serial or UUID, shared virtual MACs)
 	junkNICs                           uint8 // bit k: a virtual interface with junkNICMACs[k]
+	template                           bool  // a template clone: template serial, MAC and cloud instance ID (see world.template)
 }
 
 // junkNICMACs are the shared virtual MAC addresses junk machines report on
@@ -291,6 +292,14 @@ func (g *gen) loadAs(i int, id int64, m *assetMeta) {
 			d.mac, d.macVendor, d.macIntro = macAnyConnect, "Cisco Systems, Inc", 940636800000
 			d.junkNICs &^= 1
 		}
+	}
+	if !d.junk && m.source != srcEASM && w.template(rs, i) {
+		// A template clone: the placeholders of the image it was cloned
+		// from, shared with other clones; its agent ID, hardware UUID and
+		// names are its own (the UUID keeps it apart).
+		d.template = true
+		d.serial = templateSerial
+		d.mac, d.macVendor, d.macIntro = templateMAC, "VMware, Inc.", templateMACIntro
 	}
 	// Dates.
 	d.created = m.lastMod - msPerDay - r.Int64N(3*365*msPerDay)
@@ -1173,6 +1182,9 @@ func (g *gen) cloudProvider() any {
 			e.PublicDNS = sp("ec2-" + strings.ReplaceAll(*pub, ".", "-") + ".compute-1.amazonaws.com")
 		}
 		e.InstanceID = e.InstanceID[:7] + g.ds.w.node48(g.u, "ec2id")
+		if d.template {
+			e.InstanceID = templateInstanceID
+		}
 		e.Region.Code, e.Region.Name = reg.code, reg.name
 		cp.AWS = &awsCloud{EC2: e, Tags: tags}
 	case cloudAzure:
@@ -1186,6 +1198,9 @@ func (g *gen) cloudProvider() any {
 			VMSize: pick(r, azureSizes), State: state, OsType: ostype, ImageOffer: offer, ImagePublisher: pubr, ImageVersion: "latest",
 			MacAddress: strings.ToUpper(strings.ReplaceAll(d.mac, ":", "-")), PrivateIPAddress: d.ip, PublicIPAddress: pub}, Tags: tags}
 		cp.Azure.VM.VMID = cp.Azure.VM.VMID[:24] + g.ds.w.node48(g.u, "azurevm")
+		if d.template {
+			cp.Azure.VM.VMID = templateInstanceID
+		}
 	case cloudGCP:
 		img := "projects/debian-cloud/global/images/debian-12-bookworm-v20240312"
 		if p.family == famWindows {
@@ -1196,6 +1211,9 @@ func (g *gen) cloudProvider() any {
 			ProjectID: "example-prod-" + digits(r, 6), ProjectNumber: digits(r, 12), PublicIPAddress: pub, Zone: pick(r, gcpZones),
 			State: state, ImageID: img}, Tags: tags}
 		cp.GCP.Compute.InstanceID = cp.GCP.Compute.InstanceID[:7] + g.ds.w.code(g.u, "gcpid", 12, digitChars, digitChars)
+		if d.template {
+			cp.GCP.Compute.InstanceID = templateInstanceID
+		}
 	}
 	return cp
 }

@@ -56,6 +56,7 @@ type dataset struct {
 	junkOnce sync.Once
 	junkDone atomic.Bool
 	junk     []int64 // see junkAssetIDs
+	template []int64 // see junkAssetIDs
 }
 
 // newDataset builds the index of a single subscription of n assets. now is

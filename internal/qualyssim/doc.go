@@ -247,6 +247,17 @@
 // them. Windows ISATAP (00:00:00:00:00:00) and docker0 (02:42:...)
 // interfaces are junk MACs too.
 //
+// Template clones. About 1% of the CSAM machines (another draw from the
+// seed; never junk machines, EASM assets excepted) were cloned from one
+// image and kept its placeholders: the BIOS serial "Default string", the
+// template MAC 00:0c:29:15:6a:72 (a real-looking VMware address, not junk
+// by its form) on their primary interface and, in a cloud, the instance ID
+// "instanceId_value" (AWS and GCP instanceId, Azure vmId, VMDR
+// CLOUD_RESOURCE_ID and EC2_INSTANCE_ID). Their agent ID, hardware UUID,
+// FQDN and NetBIOS name are their own, so they are distinct machines; a
+// twin in another subscription reports the same values as its root.
+// Truth.TemplateAssetIDs lists them.
+//
 // Truth. With K > 1, GET /_sim/truth adds subscriptions: [{username, assets,
 // asset_ids, software_installs, hosts, host_ids, detections, ...}] (each the
 // fields of a single subscription's truth), and the top-level fields sum or
@@ -259,14 +270,18 @@
 // cloud instance ID, MAC address, FQDN, NetBIOS name + domain; IP off; junk
 // never matching: placeholder serials, all-zero/all-F and AMI placeholder
 // UUIDs, multicast, locally administered and virtual-adapter MACs, IP-shaped
-// names) applied to the records in this order: the CSAM assets of every
-// subscription (1 to K), then the VMDR hosts of every subscription (1 to K).
+// names, template placeholders such as "instanceId_value") applied to the
+// records in this order: the CSAM assets of every subscription (1 to K),
+// then the VMDR hosts of every subscription (1 to K).
 // The identifiers the rules read are: CSAM hostId, agentId, biosSerialNumber,
 // hwUUID, cloudProvider.aws.ec2.instanceId, networkInterfaceListData macAddress,
 // dnsName, netbiosName with the domain of dnsName; VMDR ID, QG_HOSTID,
 // CLOUD_RESOURCE_ID, DNS_DATA.FQDN, NETBIOS with DNS_DATA.DOMAIN. Union-find
 // over those and first-rule-wins matching give the same count: distinct
-// machines share no identifier that is not junk.
+// machines share no identifier that is not junk, except the template MAC of
+// the template clones, whose hardware UUIDs differ (the conflict veto keeps
+// them apart) and which the rules learn as junk once more than 5 machines
+// carry it.
 //
 // # Faults
 //

@@ -25,6 +25,12 @@ const (
 	// junkShare is the share of CSAM machines that carry junk identifiers
 	// (placeholder serial, all-zero hardware UUID, shared virtual MACs).
 	junkShare = 0.03
+	// templateShare is the share of CSAM machines, other than the junk
+	// ones, that are template clones: they kept the placeholders of the
+	// image they were cloned from (templateSerial, templateMAC,
+	// templateInstanceID) while their agent ID, hardware UUID and names
+	// are their own.
+	templateShare = 0.01
 	// zeroUUID is the all-zero hardware UUID of junk machines.
 	zeroUUID = "00000000-0000-0000-0000-000000000000"
 	// amiUUID is the AMI BIOS placeholder UUID of the machines whose firmware
@@ -41,6 +47,16 @@ const (
 	macAnyConnect = "00:05:9a:3c:7a:00" // Cisco AnyConnect virtual adapter
 	macDocker     = "02:42:ac:11:00:02" // Docker container interface
 	macZero       = "00:00:00:00:00:00"
+)
+
+// Placeholders template clones share (see world.template): the BIOS serial,
+// the MAC address of the template's primary interface (a real-looking
+// VMware MAC, so not junk by its form) and the cloud instance ID.
+const (
+	templateSerial     = "Default string"
+	templateMAC        = "00:0c:29:15:6a:72"
+	templateMACIntro   = 946944000000 // VMware, Inc.'s 00:0c:29
+	templateInstanceID = "instanceId_value"
 )
 
 // junkSerials are the placeholder BIOS serials of junk machines.
@@ -159,6 +175,13 @@ func (w *world) machine(rs, st int) uint64 { return uint64(rs)*uint64(w.stride) 
 // junk identifiers.
 func (w *world) junk(rs, st int) bool {
 	return st < w.n && unitFloat(hashKey(uint64(w.seeds[rs]), "junkid", uint64(st))) < junkShare
+}
+
+// template reports whether CSAM machine slot st of root subscription rs is
+// a template clone candidate: never a junk slot; the machine is one if it
+// also reports BIOS data and carries no other junk (see gen.loadAs).
+func (w *world) template(rs, st int) bool {
+	return st < w.n && !w.junk(rs, st) && unitFloat(hashKey(uint64(w.seeds[rs]), "templateid", uint64(st))) < templateShare
 }
 
 // code renders machine number u as n characters, the first from alphabet
@@ -332,41 +355,57 @@ func (w *world) machines(ts []Truth, vms []*vmIndex) int {
 	return unified
 }
 
-// Entries of the junk hint of junkAssetIDs.
+// Entries of the junk hint of junkAssetIDs: junkUnknown, or junkKnown
+// with the flags junkYes and templateYes.
 const (
-	junkUnknown = iota
-	junkNo
-	junkYes
+	junkUnknown = 0
+	junkKnown   = 1
+	junkYes     = 2
+	templateYes = 4
 )
 
+// junkFlags is the junk hint entry of the identity g has loaded.
+func junkFlags(g *gen) uint8 {
+	f := uint8(junkKnown)
+	if g.d.junk {
+		f |= junkYes
+	}
+	if g.d.template {
+		f |= templateYes
+	}
+	return f
+}
+
 // junkAssetIDs lists the well-formed assets of ds whose machine carries junk
-// identifiers: a placeholder BIOS serial, a placeholder hardware UUID or
-// shared virtual MAC addresses (ascending IDs, empty, never nil). It is
-// computed on first use; hint, if not nil, already tells some assets apart
-// (junkNo, junkYes) so that only the others are generated.
-func (ds *dataset) junkAssetIDs(hint []uint8) []int64 {
+// identifiers (a placeholder BIOS serial, a placeholder hardware UUID or
+// shared virtual MAC addresses) and those whose machine is a template clone
+// (ascending IDs, empty, never nil). They are computed on first use; hint,
+// if not nil, already tells some assets apart so that only the others are
+// generated.
+func (ds *dataset) junkAssetIDs(hint []uint8) (junk, template []int64) {
 	ds.junkOnce.Do(func() {
-		ds.junk = []int64{}
+		ds.junk, ds.template = []int64{}, []int64{}
 		g := newGen(ds)
 		for i := range ds.meta {
 			if ds.meta[i].malformed != 0 {
 				continue
 			}
-			j := junkUnknown
+			j := uint8(junkUnknown)
 			if hint != nil {
-				j = int(hint[i])
+				j = hint[i]
 			}
 			if j == junkUnknown {
 				g.load(i)
-				if j = junkNo; g.d.junk {
-					j = junkYes
-				}
+				j = junkFlags(g)
 			}
-			if j == junkYes {
+			if j&junkYes != 0 {
 				ds.junk = append(ds.junk, ds.ids[i])
+			}
+			if j&templateYes != 0 {
+				ds.template = append(ds.template, ds.ids[i])
 			}
 		}
 		ds.junkDone.Store(true)
 	})
-	return ds.junk
+	return ds.junk, ds.template
 }

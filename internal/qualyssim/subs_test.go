@@ -360,7 +360,7 @@ func identOf(g *gen) machineIDs {
 }
 
 // Twins share their hardware identifiers and nothing else; distinct
-// machines share only junk values.
+// machines share only junk values and the template MAC.
 func TestTwinsShareIdentifiers(t *testing.T) {
 	t.Parallel()
 	cfg, err := Config{Assets: 2500, Subscriptions: 3, Overlap: 0.4, Seed: 21}.withDefaults()
@@ -373,7 +373,7 @@ func TestTwinsShareIdentifiers(t *testing.T) {
 	}
 	values := map[string]owner{} // kind+value -> first machine
 	shared := map[string]int{}   // junk values -> machines reporting them
-	junkMachines, csamMachines, twins := 0, 0, 0
+	junkMachines, templateMachines, csamMachines, twins := 0, 0, 0, 0
 	var hr hostRec
 	for s, vm := range vms {
 		g := newGen(w.ds[s])
@@ -415,6 +415,9 @@ func TestTwinsShareIdentifiers(t *testing.T) {
 			if g.d.junk {
 				junkMachines++
 			}
+			if g.d.template {
+				templateMachines++
+			}
 			rs := w.root(s, i)
 			if rs != s {
 				twins++
@@ -449,6 +452,12 @@ func TestTwinsShareIdentifiers(t *testing.T) {
 	if frac := float64(junkMachines) / float64(csamMachines); frac < 0.03 || frac > 0.08 {
 		t.Errorf("%d of %d CSAM machines carry junk identifiers (%.3f)", junkMachines, csamMachines, frac)
 	}
+	if frac := float64(templateMachines) / float64(csamMachines); frac < 0.005 || frac > 0.015 {
+		t.Errorf("%d of %d CSAM machines are template clones (%.4f)", templateMachines, csamMachines, frac)
+	}
+	if shared["mac\x00"+templateMAC] < 6 {
+		t.Errorf("template MAC is reported by %d machines", shared["mac\x00"+templateMAC])
+	}
 	for _, v := range []string{"serial\x00To be filled by O.E.M.", "serial\x00None", "serial\x00Default string", "hwuuid\x00" + zeroUUID, "hwuuid\x00" + amiUUID, "mac\x00" + macAnyConnect, "mac\x00" + macDocker, "mac\x00" + macZero} {
 		if shared[v] < 5 {
 			t.Errorf("junk value %q is reported by %d machines", v, shared[v])
@@ -463,7 +472,7 @@ type owner struct {
 }
 
 // checkUnique records value for machine u; a value two machines report
-// must be junk.
+// must be junk, or the template MAC of template clones.
 func checkUnique(t *testing.T, values map[string]owner, shared map[string]int, u uint64, kind, value, desc string) {
 	t.Helper()
 	if value == "" {
@@ -478,7 +487,7 @@ func checkUnique(t *testing.T, values map[string]owner, shared map[string]int, u
 	if o.u == u {
 		return
 	}
-	if canonicalID(kind, value) != "" {
+	if canonicalID(kind, value) != "" && !(kind == "mac" && value == templateMAC) {
 		t.Errorf("%s %q: machines %s and %s", kind, value, o.desc, desc)
 	}
 	if shared[k] == 0 {
@@ -491,8 +500,8 @@ func checkUnique(t *testing.T, values map[string]owner, shared map[string]int, u
 // junk filter (design.md §7): it returns "" for a value that never matches.
 func canonicalID(kind, v string) string {
 	v = strings.TrimSpace(v)
-	if v == "" {
-		return ""
+	if v == "" || strings.HasSuffix(strings.ToLower(v), "_value") {
+		return "" // empty, or a template placeholder ("instanceId_value")
 	}
 	switch kind {
 	case "serial":
@@ -645,10 +654,39 @@ func fetchRecords(t *testing.T, e *multiEnv, tr Truth) []*idRecord {
 	return recs
 }
 
+// vetoKinds are the identifiers whose differing non-junk values veto a
+// match (design.md §7: two serials are two machines).
+var vetoKinds = []string{"serial", "hwuuid", "cloud"}
+
+// vetoed reports whether identifier sets a and b (kind -> values) carry
+// different non-junk values of a veto kind.
+func vetoed(a, b map[string][]string) bool {
+	for _, kind := range vetoKinds {
+		if len(a[kind]) > 0 && len(b[kind]) > 0 && !slices.ContainsFunc(a[kind], func(v string) bool { return slices.Contains(b[kind], v) }) {
+			return true
+		}
+	}
+	return false
+}
+
+// mergeIDs adds the values of src to dst.
+func mergeIDs(dst, src map[string][]string) {
+	for kind, vs := range src {
+		for _, v := range vs {
+			if !slices.Contains(dst[kind], v) {
+				dst[kind] = append(dst[kind], v)
+			}
+		}
+	}
+}
+
 // unionCount merges records that share any identifier (union-find) and
-// counts the groups; keep selects the records, junk whether junk values match.
-func unionCount(recs []*idRecord, keep func(*idRecord) bool, junk bool) int {
+// counts the groups; keep selects the records, junk whether junk values
+// match, veto whether two groups whose veto identifiers differ (see
+// vetoed) stay apart although they share a value (the template MAC).
+func unionCount(recs []*idRecord, keep func(*idRecord) bool, junk, veto bool) int {
 	parent := make([]int, len(recs))
+	groupIDs := make([]map[string][]string, len(recs)) // root -> the group's identifiers
 	for i := range parent {
 		parent[i] = i
 	}
@@ -659,7 +697,7 @@ func unionCount(recs []*idRecord, keep func(*idRecord) bool, junk bool) int {
 		}
 		return x
 	}
-	first := map[string]int{}
+	holders := map[string][]int{}
 	n := 0
 	for i, r := range recs {
 		if !keep(r) {
@@ -670,17 +708,21 @@ func unionCount(recs []*idRecord, keep func(*idRecord) bool, junk bool) int {
 		if junk {
 			ids = r.raw
 		}
+		groupIDs[i] = map[string][]string{}
+		mergeIDs(groupIDs[i], ids)
 		for _, kind := range ruleOrder {
 			for _, v := range ids[kind] {
 				k := kind + "\x00" + v
-				if j, ok := first[k]; ok {
-					if a, b := find(i), find(j); a != b {
-						parent[a] = b
-						n--
+				for _, j := range holders[k] {
+					a, b := find(i), find(j)
+					if a == b || veto && vetoed(groupIDs[a], groupIDs[b]) {
+						continue
 					}
-				} else {
-					first[k] = i
+					parent[a] = b
+					mergeIDs(groupIDs[b], groupIDs[a])
+					n--
 				}
+				holders[k] = append(holders[k], i)
 			}
 		}
 	}
@@ -688,17 +730,19 @@ func unionCount(recs []*idRecord, keep func(*idRecord) bool, junk bool) int {
 }
 
 // sequentialCount applies the rules as the connector does: per record, the
-// first rule that matches an existing asset decides, else a new asset. It
-// returns the assets and the records that matched several assets.
+// first rule that matches an existing asset without a veto (see vetoed)
+// decides, else a new asset. It returns the assets and the records that
+// matched several assets.
 func sequentialCount(recs []*idRecord) (assets int, conflicts []string) {
 	index := map[string][]int{}
+	var assetIDs []map[string][]string // asset -> its identifiers
 	for _, r := range recs {
 		asset := -1
 		for _, kind := range ruleOrder {
 			var cands []int
 			for _, v := range r.ids[kind] {
 				for _, a := range index[kind+"\x00"+v] {
-					if !slices.Contains(cands, a) {
+					if !slices.Contains(cands, a) && !vetoed(r.ids, assetIDs[a]) {
 						cands = append(cands, a)
 					}
 				}
@@ -714,7 +758,9 @@ func sequentialCount(recs []*idRecord) (assets int, conflicts []string) {
 		if asset < 0 {
 			asset = assets
 			assets++
+			assetIDs = append(assetIDs, map[string][]string{})
 		}
+		mergeIDs(assetIDs[asset], r.ids)
 		for kind, vs := range r.ids {
 			for _, v := range vs {
 				k := kind + "\x00" + v
@@ -731,6 +777,7 @@ func sequentialCount(recs []*idRecord) (assets int, conflicts []string) {
 // server serves: checked by brute force over everything served over HTTP.
 func TestUnifiedAssetsMatchesRules(t *testing.T) {
 	t.Parallel()
+	vetoTested := 0
 	for _, tc := range []struct {
 		name string
 		cfg  Config
@@ -750,7 +797,7 @@ func TestUnifiedAssetsMatchesRules(t *testing.T) {
 		}
 		recs := fetchRecords(t, e, tr)
 		all := func(*idRecord) bool { return true }
-		if got := unionCount(recs, all, false); got != tr.UnifiedAssets {
+		if got := unionCount(recs, all, false, true); got != tr.UnifiedAssets {
 			t.Errorf("%s: rules (union-find) give %d machines, truth %d", cfg, got, tr.UnifiedAssets)
 		}
 		seq, conflicts := sequentialCount(recs)
@@ -758,17 +805,25 @@ func TestUnifiedAssetsMatchesRules(t *testing.T) {
 			t.Errorf("%s: rules (first match wins) give %d machines, truth %d; conflicts %v", cfg, seq, tr.UnifiedAssets, conflicts)
 		}
 		for s, st := range tr.Subscriptions {
-			if got := unionCount(recs, func(r *idRecord) bool { return r.sub == s }, false); got != st.UnifiedAssets {
+			if got := unionCount(recs, func(r *idRecord) bool { return r.sub == s }, false, true); got != st.UnifiedAssets {
 				t.Errorf("%s: subscription %d: rules give %d machines, truth %d", cfg, s+1, got, st.UnifiedAssets)
 			}
 		}
 		// Junk matters: matching on junk values would merge distinct machines.
-		if merged := unionCount(recs, all, true); merged >= tr.UnifiedAssets-len(tr.JunkAssetIDs)/2 {
+		if merged := unionCount(recs, all, true, false); merged >= tr.UnifiedAssets-len(tr.JunkAssetIDs)/2 {
 			t.Errorf("%s: matching junk too gives %d machines, %d without: the junk identifiers do not test anything", cfg, merged, tr.UnifiedAssets)
 		}
 		if len(tr.JunkAssetIDs) == 0 {
 			t.Errorf("%s: no junk assets", cfg)
 		}
+		// The veto matters: without it, the template MAC merges distinct
+		// template clones (twins of one clone are one machine anyway).
+		if merged := unionCount(recs, all, false, false); merged < tr.UnifiedAssets {
+			vetoTested++
+		}
+	}
+	if vetoTested == 0 {
+		t.Error("no case has two distinct template clones: the veto is not tested")
 	}
 }
 
@@ -884,4 +939,134 @@ func TestSubscriptionsAdvance(t *testing.T) {
 			t.Errorf("%s: %d hosts processed after %s, truth %d changed", st.Username, len(got), before.DateTime, len(st.ChangedHostIDs))
 		}
 	}
+}
+
+// About 1% of the machines are template clones: they share the template's
+// serial, MAC and cloud instance ID, and have their own agent ID, hardware
+// UUID and names; the truth lists them; VMDR reports the placeholder too.
+func TestTemplateClones(t *testing.T) {
+	t.Parallel()
+	cfg := Config{Assets: 300, Subscriptions: 2, Overlap: 0.5, Seed: 4} // 3 and 2 clones
+	e := newMultiEnv(t, cfg)
+	tr := e.sim.Truth()
+	if len(tr.TemplateAssetIDs) != len(tr.Subscriptions[0].TemplateAssetIDs)+len(tr.Subscriptions[1].TemplateAssetIDs) {
+		t.Errorf("top-level template_asset_ids %v do not concatenate the subscriptions'", tr.TemplateAssetIDs)
+	}
+	for _, st := range tr.Subscriptions {
+		if n := len(st.TemplateAssetIDs); n < 1 || n > 10 {
+			t.Errorf("%s: %d template clones of 300 assets", st.Username, n)
+		}
+		for _, id := range st.TemplateAssetIDs {
+			if slices.Contains(st.JunkAssetIDs, id) {
+				t.Errorf("%s asset %d: both a junk machine and a template clone", st.Username, id)
+			}
+		}
+		own := map[string]map[string]bool{"agent": {}, "hwuuid": {}, "fqdn": {}}
+		distinct := func(id int64, kind, v string) {
+			if v == "" || own[kind][v] {
+				t.Errorf("%s template clone %d: %s %q is not its own", st.Username, id, kind, v)
+			}
+			own[kind][v] = true
+		}
+		clones := 0
+		for _, raw := range e.searchAll(e.token(st.Username), "assetId,agentId,biosSerialNumber,hwUUID,dnsName,cloudProvider,networkInterfaceListData") {
+			var a struct {
+				AssetID int64   `json:"assetId"`
+				AgentID string  `json:"agentId"`
+				Serial  *string `json:"biosSerialNumber"`
+				HWUUID  string  `json:"hwUUID"`
+				DNSName string  `json:"dnsName"`
+				Cloud   *struct {
+					AWS *struct {
+						EC2 struct {
+							InstanceID string `json:"instanceId"`
+						} `json:"ec2"`
+					} `json:"aws"`
+					Azure *struct {
+						VM struct {
+							VMID string `json:"vmId"`
+						} `json:"vm"`
+					} `json:"azure"`
+					GCP *struct {
+						Compute struct {
+							InstanceID string `json:"instanceId"`
+						} `json:"compute"`
+					} `json:"gcp"`
+				} `json:"cloudProvider"`
+				NICs *struct {
+					NetworkInterface []struct {
+						MAC string `json:"macAddress"`
+					} `json:"networkInterface"`
+				} `json:"networkInterfaceListData"`
+			}
+			if err := json.Unmarshal(raw, &a); err != nil {
+				t.Fatal(err)
+			}
+			primary := ""
+			if a.NICs != nil && len(a.NICs.NetworkInterface) > 0 {
+				primary = a.NICs.NetworkInterface[0].MAC
+			}
+			cloudID := ""
+			if c := a.Cloud; c != nil {
+				switch {
+				case c.AWS != nil:
+					cloudID = c.AWS.EC2.InstanceID
+				case c.Azure != nil:
+					cloudID = c.Azure.VM.VMID
+				case c.GCP != nil:
+					cloudID = c.GCP.Compute.InstanceID
+				}
+			}
+			clone := primary == templateMAC
+			if clone != slices.Contains(st.TemplateAssetIDs, a.AssetID) {
+				t.Errorf("%s asset %d: template MAC %v, truth says %v", st.Username, a.AssetID, clone, !clone)
+			}
+			if (cloudID == templateInstanceID) != (clone && a.Cloud != nil) {
+				t.Errorf("%s asset %d: cloud instance ID %q (template clone %v)", st.Username, a.AssetID, cloudID, clone)
+			}
+			if !clone {
+				continue
+			}
+			clones++
+			if a.Serial == nil || *a.Serial != templateSerial {
+				t.Errorf("%s template clone %d: serial %v", st.Username, a.AssetID, a.Serial)
+			}
+			if canonicalID("hwuuid", a.HWUUID) == "" {
+				t.Errorf("%s template clone %d: junk hardware UUID %q", st.Username, a.AssetID, a.HWUUID)
+			}
+			distinct(a.AssetID, "agent", a.AgentID)
+			distinct(a.AssetID, "hwuuid", a.HWUUID)
+			distinct(a.AssetID, "fqdn", a.DNSName)
+		}
+		if clones != len(st.TemplateAssetIDs) {
+			t.Errorf("%s: %d template clones served, truth lists %d", st.Username, clones, len(st.TemplateAssetIDs))
+		}
+	}
+	// VMDR reports the placeholder as the cloud resource ID of cloud clones.
+	w, vms, err := buildWorld(mustDefaults(t, cfg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hr hostRec
+	for s, vm := range vms {
+		g := newGen(w.ds[s])
+		for h := range vm.hosts {
+			vm.loadHost(&hr, g, h, &vmEpoch{last: make([]uint16, len(vm.hosts))})
+			if (hr.cloudResourceID == templateInstanceID) != (g.d.template && hr.cloudProvider != "") {
+				t.Errorf("subscription %d host %d: CLOUD_RESOURCE_ID %q, template clone %v, cloud %q", s+1, hr.id, hr.cloudResourceID, g.d.template, hr.cloudProvider)
+			}
+			if hr.ec2InstanceID != "" && (hr.ec2InstanceID == templateInstanceID) != g.d.template {
+				t.Errorf("subscription %d host %d: EC2_INSTANCE_ID %q, template clone %v", s+1, hr.id, hr.ec2InstanceID, g.d.template)
+			}
+		}
+	}
+}
+
+func mustDefaults(t *testing.T, cfg Config) Config {
+	t.Helper()
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
 }

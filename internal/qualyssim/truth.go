@@ -84,6 +84,14 @@ type Truth struct {
 	// virtual MAC addresses (empty, never null). Their FQDN, and their real
 	// MAC if they have one, are still their own.
 	JunkAssetIDs []int64 `json:"junk_asset_ids"`
+	// TemplateAssetIDs are the well-formed assets, ascending, whose machine
+	// is a template clone (about 1%, none of them junk machines): it
+	// reports the BIOS serial "Default string", the template MAC address
+	// 00:0c:29:15:6a:72 on its primary interface and, in a cloud, the
+	// instance ID "instanceId_value", values other template clones report
+	// too; its agent ID, hardware UUID, FQDN and NetBIOS name are its own
+	// (empty, never null).
+	TemplateAssetIDs []int64 `json:"template_asset_ids"`
 	// Subscriptions is each subscription's truth, in order; only with more
 	// than one subscription.
 	Subscriptions []SubscriptionTruth `json:"subscriptions,omitempty"`
@@ -191,6 +199,7 @@ func (t Truth) clone() Truth {
 	t.Detections.ByStatus = maps.Clone(t.Detections.ByStatus)
 	t.Detections.ByType = maps.Clone(t.Detections.ByType)
 	t.JunkAssetIDs = append([]int64{}, t.JunkAssetIDs...)
+	t.TemplateAssetIDs = append([]int64{}, t.TemplateAssetIDs...)
 	if t.Subscriptions != nil {
 		subs := make([]SubscriptionTruth, len(t.Subscriptions))
 		for k, st := range t.Subscriptions {
@@ -213,7 +222,8 @@ func worldTruth(w *world, vms []*vmIndex, es []*vmEpoch, names []string) Truth {
 			junk = make([]uint8, len(ds.ids))
 		}
 		vm.vmTruth(&t, es[s], junk)
-		t.JunkAssetIDs = slices.Clone(ds.junkAssetIDs(junk))
+		junkIDs, templateIDs := ds.junkAssetIDs(junk)
+		t.JunkAssetIDs, t.TemplateAssetIDs = slices.Clone(junkIDs), slices.Clone(templateIDs)
 		ts[s] = t
 	}
 	unified := w.machines(ts, vms)
@@ -222,7 +232,7 @@ func worldTruth(w *world, vms []*vmIndex, es []*vmEpoch, names []string) Truth {
 	}
 	top := Truth{Seed: w.seeds[0], AssetIDs: []int64{}, MalformedAssetIDs: []int64{}, HostIDs: []int64{},
 		KBQIDs: ts[0].KBQIDs, Epoch: ts[0].Epoch, DateTime: ts[0].DateTime, ChangedHostIDs: []int64{}, Changes: newEpochChanges(), StuckHosts: []int64{},
-		Detections: DetectionCounts{ByStatus: map[string]int{}, ByType: map[string]int{}}, JunkAssetIDs: []int64{},
+		Detections: DetectionCounts{ByStatus: map[string]int{}, ByType: map[string]int{}}, JunkAssetIDs: []int64{}, TemplateAssetIDs: []int64{},
 		UnifiedAssets: unified, Subscriptions: make([]SubscriptionTruth, len(ts))}
 	for s, t := range ts {
 		top.Assets += t.Assets
@@ -248,6 +258,7 @@ func worldTruth(w *world, vms []*vmIndex, es []*vmEpoch, names []string) Truth {
 		top.StuckDetections += t.StuckDetections
 		top.SharedMachines += t.SharedMachines
 		top.JunkAssetIDs = append(top.JunkAssetIDs, t.JunkAssetIDs...)
+		top.TemplateAssetIDs = append(top.TemplateAssetIDs, t.TemplateAssetIDs...)
 		top.Subscriptions[s] = SubscriptionTruth{Username: names[s], Truth: t}
 	}
 	top.KBQIDs = slices.Clone(top.KBQIDs)
@@ -256,7 +267,7 @@ func worldTruth(w *world, vms []*vmIndex, es []*vmEpoch, names []string) Truth {
 
 // vmTruth fills the VMDR part of t as of epoch view e. If junk is not nil
 // (one entry per asset), it notes for every asset with a VMDR host whether
-// its machine carries junk identifiers (junkNo, junkYes).
+// its machine carries junk identifiers or is a template clone (see junkFlags).
 func (vm *vmIndex) vmTruth(t *Truth, e *vmEpoch, junk []uint8) {
 	t.Hosts = len(vm.hosts)
 	t.HostIDs = make([]int64, len(vm.hosts))
@@ -285,10 +296,7 @@ func (vm *vmIndex) vmTruth(t *Truth, e *vmEpoch, junk []uint8) {
 		}
 		vm.loadHost(&hr, g, h, e)
 		if junk != nil && vh.ref >= 0 {
-			junk[vh.ref] = junkNo
-			if g.d.junk {
-				junk[vh.ref] = junkYes
-			}
+			junk[vh.ref] = junkFlags(g)
 		}
 		var prev, dets []detection
 		if changed && !vh.stuck {

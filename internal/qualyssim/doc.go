@@ -291,4 +291,41 @@
 // gateway; expired answers SIMPLE_RETURN 2001 with HTTP 200 and no limit
 // headers; stuckhost=N makes N hosts hang every detection page that would
 // include them until the client gives up (Truth.StuckHosts).
+//
+// # Layout
+//
+// Files are named by layer. The generated world and its truth (no HTTP):
+//
+//   - world_subs.go: the machines of every subscription (world): ID ranges,
+//     twins, junk and template machines, buildWorld.
+//   - world_dataset.go: one subscription's CSAM data set (dataset, the
+//     per-asset index), seeded streams and hashing, date formatting.
+//   - world_assets.go: per-asset generation (gen, ident: identity, network,
+//     hardware identifiers).
+//   - world_software.go: installed software of an asset.
+//   - world_catalog.go: OS, hardware, tag, port and software catalogs and
+//     their parsing.
+//   - world_vm.go, world_vm_hosts.go, world_vm_detect.go,
+//     world_vm_results.go: the VMDR host population, host records,
+//     detections and their RESULTS text.
+//   - world_kb.go: the KnowledgeBase catalog (QID templates, CVSS, QDS) and
+//     its per-epoch modification dates.
+//   - world_epochs.go: epochs (epochState, vmEpoch, Server.Epoch and
+//     Server.Advance).
+//   - world_truth.go: Truth and its computation (Server.Truth, TruthFor).
+//
+// The HTTP handlers and wire formats:
+//
+//   - api_server.go: Server, New, ServeHTTP and routing, errors, Stats.
+//   - api_auth.go, api_tls.go: /auth and JWTs; listeners and TLS.
+//   - api_limits.go, api_faults.go: rate and concurrency limits; injected
+//     faults (Faults, ParseFaults).
+//   - api_csam.go, api_csam_filter.go, api_csam_asset.go: the CSAM count and
+//     search handlers, query parameters and filters, and the asset JSON wire
+//     types and their filling.
+//   - api_vmdr.go, api_hld.go, api_kb.go, api_xml.go: the VMDR routing,
+//     parameters and errors; the host list and host list detection
+//     handlers; the KnowledgeBase handler; the XML writer.
+//
+// config.go holds Config and its parsers.
 package qualyssim

@@ -758,3 +758,17 @@ func cvssCode(vec, metric string) string {
 	}
 	return ""
 }
+
+// kbChangeP is the share of QIDs the service modifies per epoch.
+const kbChangeP = 0.03
+
+// kbModified is LAST_SERVICE_MODIFICATION_DATETIME of kv as of epoch e.
+func (vm *vmIndex) kbModified(kv *kbVuln, e int) int64 {
+	for k := e; k >= 1; k-- {
+		h := hashKey(uint64(vm.kbSeed), "kbmod", uint64(kv.qid)<<16|uint64(k))
+		if unitFloat(h) < kbChangeP {
+			return vm.epochTime(k-1) + 600 + int64(h>>40)%(secPerDay-1200)
+		}
+	}
+	return kv.modified
+}

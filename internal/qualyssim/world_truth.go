@@ -330,25 +330,6 @@ func (vm *vmIndex) vmTruth(t *Truth, e *vmEpoch, junk []uint8) {
 	}
 }
 
-// Stats are the server's counters since it was created.
-type Stats struct {
-	// Calls counts requests per endpoint, keyed "METHOD /path" (e.g. "POST /auth",
-	// "POST /rest/2.0/search/am/asset"); refused and faulted calls included, /_sim/* excluded.
-	Calls map[string]int64 `json:"calls"`
-	// MaxConcurrency is the largest number of limited calls admitted at once.
-	MaxConcurrency int `json:"max_concurrency"`
-	// LimitViolations counts calls refused for breaking the concurrency or
-	// rate limit: CSAM 429s and VMDR 409s (1960/1965) together.
-	LimitViolations int64 `json:"limit_violations"`
-	// LimitViolationsByAPI splits LimitViolations: keys "csam" and "vm".
-	LimitViolationsByAPI map[string]int64 `json:"limit_violations_by_api"`
-	// VMMaxConcurrency is the largest number of VMDR calls admitted at once.
-	VMMaxConcurrency int `json:"vm_max_concurrency"`
-	// Faults counts injected faults by kind (Fault5xx, FaultReset, ...); for
-	// FaultMalformed it counts malformed asset records served.
-	Faults map[string]int64 `json:"faults"`
-}
-
 // TruthFor computes the ground truth cfg would serve, without starting a
 // server (the same defaults and validation as New apply).
 func TruthFor(cfg Config) (Truth, error) {
@@ -365,4 +346,20 @@ func TruthFor(cfg Config) (Truth, error) {
 		es[s] = vm.epochAt(cfg.Epoch)
 	}
 	return worldTruth(w, vms, es, usernames(cfg)), nil
+}
+
+// Truth returns the ground truth of the data set as of the current epoch (a
+// copy). The VMDR part is computed on the first call of each epoch.
+func (s *Server) Truth() Truth {
+	e := s.epoch.Load()
+	s.truthMu.Lock()
+	defer s.truthMu.Unlock()
+	if s.truthEpoch != e {
+		vms := make([]*vmIndex, len(s.subs))
+		for i, sub := range s.subs {
+			vms[i] = sub.vm
+		}
+		s.truthCache, s.truthEpoch = worldTruth(s.w, vms, e.vm, s.Usernames()), e
+	}
+	return s.truthCache.clone()
 }

@@ -3,7 +3,6 @@ package qualyssim
 import (
 	"math/bits"
 	"strconv"
-	"sync"
 )
 
 // Several subscriptions. A server serves Config.Subscriptions data sets,
@@ -245,26 +244,6 @@ const (
 	hexUpper   = "0123456789ABCDEF"
 	letters    = "ABCDEFGHJKLMNPQRSTUVWXYZ"
 )
-
-// subscription is one simulated Qualys subscription of a server.
-type subscription struct {
-	idx      int // 0-based
-	username string
-	ds       *dataset
-	vm       *vmIndex
-	lim      *limiter // CSAM gateway APIs
-	vmLim    *limiter // VMDR host list, host list detection and KB
-	kbMu     sync.Mutex
-}
-
-// faultKey scopes a fault decision key to the subscription (the first
-// subscription's keys are unscoped, as with a single subscription).
-func (sub *subscription) faultKey(key string) string {
-	if sub.idx == 0 {
-		return key
-	}
-	return sub.username + "\x00" + key
-}
 
 // usernames returns the username of each subscription.
 func usernames(cfg Config) []string {

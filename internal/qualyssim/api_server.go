@@ -16,6 +16,19 @@ import (
 // Server is a simulated Qualys platform. It is an http.Handler serving the
 // gateway (CSAM) and the API-server (VMDR, KnowledgeBase) paths from one
 // seeded data set per subscription. It is safe for concurrent use.
+//
+// Its fields fall in two groups (see the Layout section of the package doc):
+//
+//   - World state, read-only after New except for the epoch: w (the
+//     machines of every subscription), ds and vm (subscription 1's data set
+//     and VMDR index; each subscription holds its own), epoch and advMu (the
+//     current epoch, see world_epochs.go), and truthMu, truthEpoch and
+//     truthCache (the Truth of the current epoch, computed once per epoch,
+//     see world_truth.go).
+//   - API state: cfg, subs and byUser (the subscriptions and their logins),
+//     secret and tokenSeq (JWTs), log, lim and vmLim (subscription 1's
+//     limiters), and the Stats counters under mu (calls, faults, violations,
+//     vmViolations, attempts).
 type Server struct {
 	cfg    Config
 	w      *world
@@ -44,12 +57,6 @@ type Server struct {
 	truthMu    sync.Mutex
 	truthEpoch *epochState // epoch of truthCache
 	truthCache Truth
-}
-
-// epochState is the current epoch and each subscription's view of it.
-type epochState struct {
-	n  int
-	vm []*vmEpoch // per subscription
 }
 
 // New validates cfg, applies defaults and builds the data set index of
@@ -85,27 +92,6 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// Epoch returns the current epoch.
-func (s *Server) Epoch() int { return s.epoch.Load().n }
-
-// Advance moves simulated time on by one epoch (see Config.Epoch) and
-// returns the new epoch: a fifth of the hosts are rescanned, some of their
-// detections are fixed, reopened or added, and a few KB entries change.
-func (s *Server) Advance() (int, error) {
-	s.advMu.Lock()
-	defer s.advMu.Unlock()
-	e := s.epoch.Load()
-	if e.n >= MaxEpoch {
-		return e.n, fmt.Errorf("qualyssim: epoch %d is the last one", e.n)
-	}
-	ne := &epochState{n: e.n + 1, vm: make([]*vmEpoch, len(s.subs))}
-	for i, sub := range s.subs {
-		ne.vm[i] = sub.vm.next(e.vm[i])
-	}
-	s.epoch.Store(ne)
-	return ne.n, nil
-}
-
 // Credentials returns the username and password /auth and the API server
 // accept; with several subscriptions, the first subscription's username.
 func (s *Server) Credentials() (username, password string) { return s.subs[0].username, s.cfg.Password }
@@ -119,22 +105,6 @@ func (s *Server) Usernames() []string {
 		out[i] = sub.username
 	}
 	return out
-}
-
-// Truth returns the ground truth of the data set as of the current epoch (a
-// copy). The VMDR part is computed on the first call of each epoch.
-func (s *Server) Truth() Truth {
-	e := s.epoch.Load()
-	s.truthMu.Lock()
-	defer s.truthMu.Unlock()
-	if s.truthEpoch != e {
-		vms := make([]*vmIndex, len(s.subs))
-		for i, sub := range s.subs {
-			vms[i] = sub.vm
-		}
-		s.truthCache, s.truthEpoch = worldTruth(s.w, vms, e.vm, s.Usernames()), e
-	}
-	return s.truthCache.clone()
 }
 
 // Stats returns the call counters so far (a copy).
@@ -400,3 +370,42 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 }
 
 func timeDuration(n int) time.Duration { return time.Duration(n) }
+
+// Stats are the server's counters since it was created.
+type Stats struct {
+	// Calls counts requests per endpoint, keyed "METHOD /path" (e.g. "POST /auth",
+	// "POST /rest/2.0/search/am/asset"); refused and faulted calls included, /_sim/* excluded.
+	Calls map[string]int64 `json:"calls"`
+	// MaxConcurrency is the largest number of limited calls admitted at once.
+	MaxConcurrency int `json:"max_concurrency"`
+	// LimitViolations counts calls refused for breaking the concurrency or
+	// rate limit: CSAM 429s and VMDR 409s (1960/1965) together.
+	LimitViolations int64 `json:"limit_violations"`
+	// LimitViolationsByAPI splits LimitViolations: keys "csam" and "vm".
+	LimitViolationsByAPI map[string]int64 `json:"limit_violations_by_api"`
+	// VMMaxConcurrency is the largest number of VMDR calls admitted at once.
+	VMMaxConcurrency int `json:"vm_max_concurrency"`
+	// Faults counts injected faults by kind (Fault5xx, FaultReset, ...); for
+	// FaultMalformed it counts malformed asset records served.
+	Faults map[string]int64 `json:"faults"`
+}
+
+// subscription is one simulated Qualys subscription of a server.
+type subscription struct {
+	idx      int // 0-based
+	username string
+	ds       *dataset
+	vm       *vmIndex
+	lim      *limiter // CSAM gateway APIs
+	vmLim    *limiter // VMDR host list, host list detection and KB
+	kbMu     sync.Mutex
+}
+
+// faultKey scopes a fault decision key to the subscription (the first
+// subscription's keys are unscoped, as with a single subscription).
+func (sub *subscription) faultKey(key string) string {
+	if sub.idx == 0 {
+		return key
+	}
+	return sub.username + "\x00" + key
+}

@@ -46,12 +46,6 @@ type vmIndex struct {
 	kb     *kbCatalog
 }
 
-// vmEpoch is the per-epoch view: the last epoch (<= n) in which each host changed.
-type vmEpoch struct {
-	n    int
-	last []uint16
-}
-
 // newVMIndex lays out hosts VMDR hosts (0 = default) over the data set and
 // marks stuck hosts. kb is the KnowledgeBase to share (nil: build one).
 func newVMIndex(ds *dataset, hosts, stuck int, kb *kbCatalog) (*vmIndex, error) {
@@ -121,56 +115,6 @@ func newVMIndex(ds *dataset, hosts, stuck int, kb *kbCatalog) (*vmIndex, error) 
 	}
 	sort.Ints(vm.stuck)
 	return vm, nil
-}
-
-// changed reports whether host id is rescanned (and changed) in epoch k >= 1.
-func (vm *vmIndex) changed(id int64, k int) bool {
-	return unitFloat(hashKey(uint64(vm.seed), "vmchg", uint64(id)<<16|uint64(k))) < vmChangeP
-}
-
-// epochAt builds the view of epoch n from scratch.
-func (vm *vmIndex) epochAt(n int) *vmEpoch {
-	e := &vmEpoch{n: n, last: make([]uint16, len(vm.hosts))}
-	for k := 1; k <= n; k++ {
-		for h := range vm.hosts {
-			if vm.changed(vm.hosts[h].id, k) {
-				e.last[h] = uint16(k)
-			}
-		}
-	}
-	return e
-}
-
-// next returns the view of the epoch after e.
-func (vm *vmIndex) next(e *vmEpoch) *vmEpoch {
-	k := e.n + 1
-	ne := &vmEpoch{n: k, last: make([]uint16, len(e.last))}
-	copy(ne.last, e.last)
-	for h := range vm.hosts {
-		if vm.changed(vm.hosts[h].id, k) {
-			ne.last[h] = uint16(k)
-		}
-	}
-	return ne
-}
-
-// epochTime is the DATETIME (unix seconds) the server reports during epoch e.
-func (vm *vmIndex) epochTime(e int) int64 { return vm.anchor + int64(e)*secPerDay }
-
-// scanTimes returns when host id was last scanned (scan end) and processed
-// as of epoch k (k = its last change, 0 = the base scan before the anchor).
-func (vm *vmIndex) scanTimes(id int64, k int, agent bool) (scanEnd, processed int64) {
-	h := hashKey(uint64(vm.seed), "vmscan", uint64(id)<<16|uint64(k))
-	if k == 0 {
-		spread := 7 * secPerDay
-		if agent {
-			spread = 2 * secPerDay
-		}
-		scanEnd = vm.anchor - 3*3600 - int64(h%uint64(spread))
-	} else {
-		scanEnd = vm.epochTime(k-1) + 3600 + int64(h%uint64(20*3600))
-	}
-	return scanEnd, scanEnd + 20 + int64(h>>32)%400
 }
 
 // stream returns the generator stream index of host h: the CSAM asset index,

@@ -1,10 +1,8 @@
 package qualyssim
 
 import (
-	"fmt"
 	"math/rand/v2"
 	"sort"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -439,116 +437,4 @@ func isoDate(d string) *string {
 	}
 	s := d + "T00:00:00.000Z"
 	return &s
-}
-
-// --- software catalogs ---
-
-// swProduct is one parsed catalog line.
-type swProduct struct {
-	name, rpmName, publisher, cat1, cat2 string
-	versions                             []string
-	path, url                            string
-	typ, lic                             byte
-	server                               bool
-}
-
-type catalogs struct {
-	windows, linux, mac, network, aix []swProduct
-}
-
-func parseCatalogs() (catalogs, error) {
-	var c catalogs
-	var err error
-	for _, x := range []struct {
-		dst   *[]swProduct
-		lines []string
-		name  string
-	}{{&c.windows, windowsCatalog, "windows"}, {&c.linux, linuxCatalog, "linux"}, {&c.mac, macCatalog, "mac"}, {&c.network, networkCatalog, "network"}, {&c.aix, aixCatalog, "aix"}} {
-		if *x.dst, err = parseCatalog(x.lines); err != nil {
-			return c, fmt.Errorf("qualyssim: %s software catalog: %w", x.name, err)
-		}
-	}
-	return c, nil
-}
-
-func parseCatalog(lines []string) ([]swProduct, error) {
-	out := make([]swProduct, 0, len(lines))
-	for i, l := range lines {
-		f := strings.Split(l, "|")
-		if len(f) != 7 {
-			// Windows names may contain '|' (e.g. "Dell Command | Update"): join the excess into the name.
-			if len(f) > 7 {
-				f = append([]string{strings.Join(f[:len(f)-6], "|")}, f[len(f)-6:]...)
-			} else {
-				return nil, fmt.Errorf("line %d: want 7 fields, got %d", i, len(f))
-			}
-		}
-		cat1, cat2, ok := strings.Cut(f[2], " / ")
-		if !ok {
-			return nil, fmt.Errorf("line %d: category %q lacks ' / '", i, f[2])
-		}
-		p := swProduct{name: f[0], publisher: f[1], cat1: cat1, cat2: cat2, versions: strings.Fields(f[3]), path: f[4], url: f[6]}
-		if deb, rpm, ok := strings.Cut(f[0], "/"); ok && !strings.Contains(f[0], " ") {
-			p.name, p.rpmName = deb, rpm
-		}
-		if len(p.versions) == 0 || len(f[5]) < 2 {
-			return nil, fmt.Errorf("line %d: no versions or flags", i)
-		}
-		p.typ, p.lic = f[5][0], f[5][1]
-		p.server = strings.Contains(f[5][2:], "s")
-		out = append(out, p)
-	}
-	return out, nil
-}
-
-// family returns the software catalog of an OS.
-func (c *catalogs) family(p *osProfile) []swProduct {
-	switch p.family {
-	case famWindows:
-		return c.windows
-	case famLinux:
-		return c.linux
-	case famMac:
-		return c.mac
-	case famNetwork:
-		return c.network
-	default:
-		return c.aix
-	}
-}
-
-func (c *catalogs) capacity(p *osProfile) int {
-	n := len(c.family(p))
-	if p.family == famLinux {
-		n += len(kernels(p)) // installed kernels
-	}
-	return n
-}
-
-// kernels lists the kernel releases of a Linux distribution, newest last.
-func kernels(p *osProfile) []string {
-	switch {
-	case p.distro == "deb-ubuntu" && p.marketVersion == "22.04":
-		return []string{"5.15.0-100", "5.15.0-101", "5.15.0-102", "5.15.0-105"}
-	case p.distro == "deb-ubuntu" && p.marketVersion == "20.04":
-		return []string{"5.4.0-172", "5.4.0-173", "5.4.0-174"}
-	case p.distro == "deb-ubuntu":
-		return []string{"4.15.0-212", "4.15.0-213"}
-	case p.distro == "deb-debian" && p.marketVersion == "12":
-		return []string{"6.1.0-18", "6.1.0-20"}
-	case p.distro == "deb-debian":
-		return []string{"5.10.0-27", "5.10.0-28"}
-	case p.distro == "rpm-el7":
-		return []string{"3.10.0-1160.108.1", "3.10.0-1160.114.2"}
-	case p.distro == "rpm-el8":
-		return []string{"4.18.0-513.11.1", "4.18.0-513.18.1", "4.18.0-513.24.1"}
-	case p.distro == "rpm-el9":
-		return []string{"5.14.0-362.18.1", "5.14.0-362.24.1"}
-	case p.distro == "rpm-amzn2":
-		return []string{"5.10.213-201.855", "5.10.214-202.855"}
-	case p.distro == "rpm-amzn2023":
-		return []string{"6.1.82-99.168", "6.1.84-99.169"}
-	default:
-		return []string{"5.14.21-150500.55.49", "5.14.21-150500.55.52"}
-	}
 }

@@ -194,48 +194,65 @@ func TestSimVMDRAllDetections(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
+			if tt.wantThrottle {
+				// In fake time the walkers' first calls are all in flight at
+				// once, so the subscription's limit is overrun every run,
+				// not only when the scheduler happens to overlap them.
+				synctest.Test(t, func(t *testing.T) {
+					srv, c := startMemVMSim(t, tt.cfg, func(o *Options) { o.Concurrency = tt.concurrency })
+					checkAllDetections(t, tt.cfg, tt.pageSize, tt.concurrency, tt.wantThrottle, srv, c)
+				})
+				return
+			}
 			srv, c := startVMSim(t, tt.cfg, func(o *Options) { o.Concurrency = tt.concurrency })
-			q := AllDetections()
-			q.TruncationLimit = tt.pageSize
-			q.ShowResults = tt.cfg.Faults.IsZero() && !tt.wantThrottle // RESULTS are big: decode them once
-			truth := srv.Truth()
-			ids := truth.HostIDs // without a first call, the client does not know the limits yet
-			if !tt.wantThrottle {
-				ids = hostIDs(t, c, HostQuery{})
-			}
-			d := walkDetections(t, c, q, ids, 6, 6)
-			checkDetections(t, d, truth)
-			if len(d.hostErrs) > 0 {
-				t.Errorf("host errors: %v", d.hostErrs)
-			}
-			st := c.Stats()
-			switch {
-			case tt.wantThrottle:
-				if st.Throttled == 0 || srv.Stats().LimitViolationsByAPI["vm"] == 0 {
-					t.Errorf("no 409 refusal (client %d, simulator %d): the test proves nothing", st.Throttled, srv.Stats().LimitViolationsByAPI["vm"])
-				}
-				if c.VMDRConcurrency() != 2 {
-					t.Errorf("API server concurrency %d, want the subscription's 2", c.VMDRConcurrency())
-				}
-			default:
-				checkVMLimits(t, srv)
-			}
-			if c.Concurrency() != tt.concurrency {
-				t.Errorf("gateway concurrency changed to %d by API-server responses", c.Concurrency())
-			}
-			if !tt.cfg.Faults.IsZero() {
-				fired := srv.Stats().Faults
-				for _, kind := range []string{qualyssim.Fault5xx, qualyssim.FaultReset} {
-					if fired[kind] == 0 {
-						t.Errorf("fault %s never fired: the test proves nothing about it", kind)
-					}
-				}
-			} else if !tt.wantThrottle && st.Retries != 0 {
-				t.Errorf("%d retries without faults", st.Retries)
-			}
-			t.Logf("client: %+v", st)
+			checkAllDetections(t, tt.cfg, tt.pageSize, tt.concurrency, tt.wantThrottle, srv, c)
 		})
 	}
+}
+
+// checkAllDetections walks every detection of srv in 6 ranges with c and
+// checks them against the truth, the limits and the faults of cfg.
+func checkAllDetections(t *testing.T, cfg qualyssim.Config, pageSize, concurrency int, wantThrottle bool, srv *qualyssim.Server, c *Client) {
+	t.Helper()
+	q := AllDetections()
+	q.TruncationLimit = pageSize
+	q.ShowResults = cfg.Faults.IsZero() && !wantThrottle // RESULTS are big: decode them once
+	truth := srv.Truth()
+	ids := truth.HostIDs // without a first call, the client does not know the limits yet
+	if !wantThrottle {
+		ids = hostIDs(t, c, HostQuery{})
+	}
+	d := walkDetections(t, c, q, ids, 6, 6)
+	checkDetections(t, d, truth)
+	if len(d.hostErrs) > 0 {
+		t.Errorf("host errors: %v", d.hostErrs)
+	}
+	st := c.Stats()
+	switch {
+	case wantThrottle:
+		if st.Throttled == 0 || srv.Stats().LimitViolationsByAPI["vm"] == 0 {
+			t.Errorf("no 409 refusal (client %d, simulator %d): the test proves nothing", st.Throttled, srv.Stats().LimitViolationsByAPI["vm"])
+		}
+		if c.VMDRConcurrency() != 2 {
+			t.Errorf("API server concurrency %d, want the subscription's 2", c.VMDRConcurrency())
+		}
+	default:
+		checkVMLimits(t, srv)
+	}
+	if c.Concurrency() != concurrency {
+		t.Errorf("gateway concurrency changed to %d by API-server responses", c.Concurrency())
+	}
+	if !cfg.Faults.IsZero() {
+		fired := srv.Stats().Faults
+		for _, kind := range []string{qualyssim.Fault5xx, qualyssim.FaultReset} {
+			if fired[kind] == 0 {
+				t.Errorf("fault %s never fired: the test proves nothing about it", kind)
+			}
+		}
+	} else if !wantThrottle && st.Retries != 0 {
+		t.Errorf("%d retries without faults", st.Retries)
+	}
+	t.Logf("client: %+v", st)
 }
 
 func TestSimVMDRHostIDs(t *testing.T) {

@@ -450,21 +450,7 @@ type openPortListData struct {
 func (g *gen) openPorts() any {
 	p, m, d := g.p, g.m, &g.d
 	r := g.stream("openPortListData")
-	var base []portDef
-	switch p.family {
-	case famWindows:
-		if p.server {
-			base = winPorts
-		} else {
-			base = winPorts[:3]
-		}
-	case famMac:
-		base = macPorts
-	case famNetwork:
-		base = netPorts
-	default:
-		base = linPorts
-	}
+	base := basePorts(p)
 	if m.source == srcEASM {
 		base = nil
 	}

@@ -169,9 +169,10 @@ func cpeURI(cpe23 string) string {
 	return "cpe:/" + f[2] + ":" + f[3] + ":" + f[4] + ":" + val(f[5]) + ":" + val(f[6]) + ":" + val(f[7])
 }
 
-// hostPorts lists the ports a host of this kind listens on (the same
-// tables the CSAM open ports come from).
-func hostPorts(p *osProfile, role uint8) []int {
+// basePorts returns the ports every host of an OS profile listens on,
+// before its role adds its own: the table both the CSAM open ports and the
+// VMDR host ports come from.
+func basePorts(p *osProfile) []portDef {
 	var base []portDef
 	switch p.family {
 	case famWindows:
@@ -187,6 +188,13 @@ func hostPorts(p *osProfile, role uint8) []int {
 	default:
 		base = linPorts
 	}
+	return base
+}
+
+// hostPorts lists the ports a host of this kind listens on (the same
+// tables the CSAM open ports come from).
+func hostPorts(p *osProfile, role uint8) []int {
+	base := basePorts(p)
 	out := make([]int, 0, len(base)+4)
 	for _, pd := range base {
 		out = append(out, pd.port)

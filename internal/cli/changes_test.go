@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/qflow/qflow/internal/qualyssim"
-	"github.com/qflow/qflow/internal/store/sqlite"
+	"github.com/qflow/qflow/internal/store"
 )
 
 // assertEnriched checks that findings carry the KnowledgeBase facts as
@@ -91,14 +91,14 @@ func assertChangesMatch(t *testing.T, s *simEnv, db string, inc Summary, truth q
 	if code != 0 {
 		t.Fatalf("qflow %v: exit %d: %s", args, code, stderr)
 	}
-	var feed sqlite.ChangeFeed
+	var feed store.ChangeFeed
 	if err := json.Unmarshal([]byte(out), &feed); err != nil {
 		t.Fatalf("changes JSON: %v\n%s", err, out)
 	}
 	got := map[string][]string{}
 	gotBands := map[int64]string{}
 	for _, c := range feed.Changes {
-		if c.Kind == sqlite.ChangeRiskBand {
+		if c.Kind == store.ChangeRiskBand {
 			gotBands[c.AssetID] = c.Old + "→" + c.New
 			continue
 		}
@@ -110,8 +110,8 @@ func assertChangesMatch(t *testing.T, s *simEnv, db string, inc Summary, truth q
 	}
 	want := map[string][]string{}
 	for kind, refs := range map[string][]qualyssim.FindingRef{
-		sqlite.ChangeFindingNew: truth.Changes.NewFindings, sqlite.ChangeFindingFixed: truth.Changes.FixedFindings,
-		sqlite.ChangeFindingReopened: truth.Changes.ReopenedFindings,
+		store.ChangeFindingNew: truth.Changes.NewFindings, store.ChangeFindingFixed: truth.Changes.FixedFindings,
+		store.ChangeFindingReopened: truth.Changes.ReopenedFindings,
 	} {
 		if len(refs) == 0 {
 			t.Errorf("the simulator lists no %s: the test proves nothing", kind)
@@ -120,8 +120,8 @@ func assertChangesMatch(t *testing.T, s *simEnv, db string, inc Summary, truth q
 			want[kind] = append(want[kind], refKey(strconv.FormatInt(r.HostID, 10), int64(r.QID), int64(r.Port), r.Protocol, r.SSL))
 		}
 	}
-	for _, k := range sqlite.ChangeKinds {
-		if k == sqlite.ChangeRiskBand {
+	for _, k := range store.ChangeKinds {
+		if k == store.ChangeRiskBand {
 			continue
 		}
 		g, w := slices.Sorted(slices.Values(got[k])), slices.Sorted(slices.Values(want[k]))

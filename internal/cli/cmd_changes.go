@@ -2,10 +2,7 @@ package cli
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -13,21 +10,18 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/qflow/qflow/internal/store/sqlite"
+	"github.com/qflow/qflow/internal/store"
 )
 
 // openExisting opens a database that must exist already (read commands
 // never create one).
-func openExisting(cmd *cobra.Command, g *globals, db string) (*sqlite.Store, error) {
-	if _, err := os.Stat(db); errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("no database at %s: run `qflow sync` (or `qflow demo`) first, or pass --db", db)
-	}
-	return sqlite.Open(cmd.Context(), db, g.logger())
+func openExisting(cmd *cobra.Command, g *globals, d dbFlags) (store.Store, error) {
+	return openStore(cmd.Context(), g, d, openMustExist, g.logger())
 }
 
 func newChangesCmd(g *globals) *cobra.Command {
 	var (
-		db     string
+		db     dbFlags
 		runs   []int64
 		since  string
 		kinds  []string
@@ -56,10 +50,10 @@ Without --run or --since it shows the newest run. --since takes a duration
   qflow changes --since 7d --json | jq '.counts'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			f := sqlite.ChangeFilter{RunIDs: runs, Kinds: kinds, Limit: limit}
+			f := store.ChangeFilter{RunIDs: runs, Kinds: kinds, Limit: limit}
 			for _, k := range kinds {
-				if !slices.Contains(sqlite.ChangeKinds, k) {
-					return fmt.Errorf("--kind %q: want one of %s", k, strings.Join(sqlite.ChangeKinds, ", "))
+				if !slices.Contains(store.ChangeKinds, k) {
+					return fmt.Errorf("--kind %q: want one of %s", k, strings.Join(store.ChangeKinds, ", "))
 				}
 			}
 			if since != "" {
@@ -80,7 +74,7 @@ Without --run or --since it shows the newest run. --since takes a duration
 					return err
 				}
 				if id == 0 {
-					return fmt.Errorf("no runs in %s yet: run `qflow sync` first", db)
+					return fmt.Errorf("no runs in %s yet: run `qflow sync` first", db.label(g))
 				}
 				f.RunIDs = []int64{id}
 			}
@@ -89,7 +83,7 @@ Without --run or --since it shows the newest run. --since takes a duration
 				return err
 			}
 			if len(runs) > 0 && len(feed.Runs) < len(runs) {
-				return fmt.Errorf("no run %s in %s (runs are listed by `qflow sync --json`)", missingRuns(runs, feed.Runs), db)
+				return fmt.Errorf("no run %s in %s (runs are listed by `qflow sync --json`)", missingRuns(runs, feed.Runs), db.label(g))
 			}
 			if asJSON {
 				enc := json.NewEncoder(g.env.Stdout)
@@ -100,19 +94,19 @@ Without --run or --since it shows the newest run. --since takes a duration
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&db, "db", "qflow.db", "SQLite database file")
+	db.register(fl, "")
 	fl.Int64SliceVar(&runs, "run", nil, "show the changes of this run ID (repeatable)")
 	fl.StringVar(&since, "since", "", "show the changes of every run started since a duration ago (24h, 7d) or a date")
-	fl.StringArrayVar(&kinds, "kind", nil, "only this kind of change (repeatable): "+strings.Join(sqlite.ChangeKinds, ", "))
+	fl.StringArrayVar(&kinds, "kind", nil, "only this kind of change (repeatable): "+strings.Join(store.ChangeKinds, ", "))
 	fl.IntVar(&limit, "limit", 0, "list at most this many changes (counts stay complete; 0 = all)")
 	fl.BoolVar(&asJSON, "json", false, "print the changes as JSON: runs, counts by kind, changes[]")
 	return cmd
 }
 
-func missingRuns(want []int64, got []sqlite.RunInfo) string {
+func missingRuns(want []int64, got []store.RunInfo) string {
 	var miss []string
 	for _, id := range want {
-		if !slices.ContainsFunc(got, func(r sqlite.RunInfo) bool { return r.ID == id }) {
+		if !slices.ContainsFunc(got, func(r store.RunInfo) bool { return r.ID == id }) {
 			miss = append(miss, fmt.Sprint(id))
 		}
 	}
@@ -139,13 +133,13 @@ func parseSince(s string, now time.Time) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("--since %q: want a duration (24h, 90m, 7d), a date (2026-11-24) or an RFC 3339 time", s)
 }
 
-func printChanges(g *globals, feed sqlite.ChangeFeed) error {
+func printChanges(g *globals, feed store.ChangeFeed) error {
 	w := g.env.Stdout
 	for _, r := range feed.Runs {
 		fmt.Fprintf(w, "run %d  %s/%s  %s  %s  started %s\n", r.ID, r.Source, r.Subscription, r.Mode, r.State, r.StartedAt)
 	}
 	var parts []string
-	for _, k := range sqlite.ChangeKinds {
+	for _, k := range store.ChangeKinds {
 		parts = append(parts, fmt.Sprintf("%s %d", k, feed.Counts[k]))
 	}
 	fmt.Fprintln(w, strings.Join(parts, " · "))

@@ -21,7 +21,7 @@ import (
 func newDemoCmd(g *globals) *cobra.Command {
 	var assets int
 	var seed int64
-	var db string
+	var db dbFlags
 	var asJSON bool
 	var days int
 	cmd := &cobra.Command{
@@ -54,7 +54,7 @@ it prints one summary per sync, one JSON object per line.`,
 			}
 			defer running.Close()
 			user, pass := srv.Credentials()
-			fmt.Fprintf(g.env.Stderr, "qflow demo: simulator with %d assets at %s; syncing into %s\n", assets, running.URL, db)
+			fmt.Fprintf(g.env.Stderr, "qflow demo: simulator with %d assets at %s; syncing into %s\n", assets, running.URL, db.label(g))
 			sum, err := runSync(ctx, g, log, syncParams{
 				GatewayURL: running.URL, APIURL: running.URL, Username: user, Password: secret.New(pass),
 				DB: db, Source: "all", Subscription: "demo", Mode: sync.ModeFull, Parallel: 2,
@@ -95,7 +95,7 @@ it prints one summary per sync, one JSON object per line.`,
 	cmd.Flags().IntVar(&days, "days", 1, "then move the simulator on this many days, with an incremental sync and its change feed after each")
 	cmd.Flags().IntVar(&assets, "assets", 2000, "number of simulated assets")
 	cmd.Flags().Int64Var(&seed, "seed", 1, "seed of the simulated data")
-	cmd.Flags().StringVar(&db, "db", "qflow.db", "SQLite database file")
+	db.register(cmd.Flags(), "")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the summary as JSON")
 	return cmd
 }
@@ -129,7 +129,7 @@ func truthDiffs(sum *Summary, t qualyssim.Truth) []string {
 
 // demoDayLater moves the simulator on a day, syncs incrementally, prints
 // what changed and checks it against the simulator's truth.
-func demoDayLater(ctx context.Context, g *globals, log *slog.Logger, srv *qualyssim.Server, url, db string, day int, asJSON bool) error {
+func demoDayLater(ctx context.Context, g *globals, log *slog.Logger, srv *qualyssim.Server, url string, db dbFlags, day int, asJSON bool) error {
 	if _, err := srv.Advance(); err != nil {
 		return err
 	}
@@ -157,7 +157,7 @@ func demoDayLater(ctx context.Context, g *globals, log *slog.Logger, srv *qualys
 		fmt.Fprintf(g.env.Stdout, "day %d (incremental)\t%d hosts rescanned · findings new %d · fixed %d · reopened %d · risk band changes %d · %d API calls · %s\n",
 			day, sum.Hosts.Seen, c["finding_new"], c["finding_fixed"], c["finding_reopened"], c["risk_band"], sum.APICalls,
 			(time.Duration(sum.DurationMS) * time.Millisecond).String())
-		fmt.Fprintf(g.env.Stdout, "\tsee them: qflow changes --db %s %s\n", db, strings.Join(runs, " "))
+		fmt.Fprintf(g.env.Stdout, "\tsee them: qflow changes %s %s\n", db.flag(g), strings.Join(runs, " "))
 	}
 	diffs := truthDiffs(sum, truth)
 	check := func(what string, got int64, want int) {

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
-	"log/slog"
 	"os"
 	"slices"
 	"strings"
@@ -15,7 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/qflow/qflow/internal/model"
-	"github.com/qflow/qflow/internal/store/sqlite"
+	"github.com/qflow/qflow/internal/store"
 	"github.com/qflow/qflow/internal/transform"
 )
 
@@ -67,7 +65,7 @@ func compiledMap(c *transform.Compiled, data []byte, origin string) namedMap {
 
 // storedMap turns a map kept in the database into a namedMap; the text is
 // parsed (not validated) for its rows.
-func storedMap(s sqlite.StoredMap, origin string) namedMap {
+func storedMap(s store.StoredMap, origin string) namedMap {
 	nm := namedMap{Name: s.Name, Source: s.Source, Description: s.Description, Origin: origin, Hash: s.Hash, YAML: []byte(s.YAML)}
 	if m, err := transform.Parse(nm.YAML, s.Name); err == nil {
 		nm.m, nm.Rows = m, len(m.Rows)
@@ -79,32 +77,24 @@ func storedMap(s sqlite.StoredMap, origin string) namedMap {
 func isBuiltinName(name string) bool { return slices.Contains(transform.DefaultNames(), name) }
 
 // openMapStore opens the database of user maps. Unless create is set, a
-// database that does not exist is not created: st is nil.
-func openMapStore(ctx context.Context, g *globals, path string, create bool) (*sqlite.Store, error) {
+// SQLite database that does not exist is not created: st is nil.
+func openMapStore(ctx context.Context, g *globals, d dbFlags, create bool) (store.Store, error) {
+	mode := openIfExists
 	if create {
-		return sqlite.Open(ctx, path, g.logger())
+		mode = openCreate
 	}
-	return openStoreIfExists(ctx, path, g.logger())
-}
-
-// openStoreIfExists opens the database at path, or returns nil if there is
-// no such file.
-func openStoreIfExists(ctx context.Context, path string, log *slog.Logger) (*sqlite.Store, error) {
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	return sqlite.Open(ctx, path, log)
+	return openStore(ctx, g, d, mode, g.logger())
 }
 
 // findMap looks name up among the imported maps of st (which may be nil),
 // then among the built-in maps. The error lists the names there are.
-func findMap(ctx context.Context, st *sqlite.Store, name string) (namedMap, error) {
+func findMap(ctx context.Context, st store.Store, name string) (namedMap, error) {
 	if st != nil {
 		sm, err := st.Map(ctx, name)
 		if err == nil {
 			return storedMap(sm, originImported), nil
 		}
-		if !errors.Is(err, sqlite.ErrNotFound) {
+		if !errors.Is(err, store.ErrNotFound) {
 			return namedMap{}, err
 		}
 	}
@@ -125,7 +115,7 @@ func findMap(ctx context.Context, st *sqlite.Store, name string) (namedMap, erro
 }
 
 // mapNames returns the names of the built-in maps and of st's imported maps.
-func mapNames(ctx context.Context, st *sqlite.Store) ([]string, error) {
+func mapNames(ctx context.Context, st store.Store) ([]string, error) {
 	names := transform.DefaultNames()
 	if st != nil {
 		ms, err := st.Maps(ctx)
@@ -192,7 +182,7 @@ type mapListEntry struct {
 }
 
 func newMapListCmd(g *globals) *cobra.Command {
-	var db string
+	var db dbFlags
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "list",
@@ -233,7 +223,7 @@ func newMapListCmd(g *globals) *cobra.Command {
 			return tw.Flush()
 		},
 	}
-	cmd.Flags().StringVar(&db, "db", "qflow.db", "SQLite database file holding the imported maps")
+	db.register(cmd.Flags(), "holding the imported maps")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array of {name, source, rows, origin, hash, description}")
 	return cmd
 }
@@ -241,7 +231,8 @@ func newMapListCmd(g *globals) *cobra.Command {
 // newMapShowCmd builds `map show` (a readable table) or, with export set,
 // `map export` (the YAML text exactly).
 func newMapShowCmd(g *globals, export bool) *cobra.Command {
-	var db, hash string
+	var db dbFlags
+	var hash string
 	cmd := &cobra.Command{
 		Use:   "show NAME | --hash H",
 		Short: "Show a map's header and rows",
@@ -270,7 +261,7 @@ func newMapShowCmd(g *globals, export bool) *cobra.Command {
 		var m namedMap
 		if hash != "" {
 			if st == nil {
-				return fmt.Errorf("no database %s: runs and their maps are kept there", db)
+				return fmt.Errorf("no database %s: runs and their maps are kept there", db.label(g))
 			}
 			sm, err := st.RunMap(ctx, hash)
 			if err != nil {
@@ -286,7 +277,7 @@ func newMapShowCmd(g *globals, export bool) *cobra.Command {
 		}
 		return printMap(g, m)
 	}
-	cmd.Flags().StringVar(&db, "db", "qflow.db", "SQLite database file holding the imported maps and the runs")
+	db.register(cmd.Flags(), "holding the imported maps and the runs")
 	cmd.Flags().StringVar(&hash, "hash", "", "the map a run used: its hash (runs.map_hash) or a prefix of at least 6 characters")
 	return cmd
 }
@@ -311,7 +302,7 @@ func printMap(g *globals, m namedMap) error {
 }
 
 func newMapImportCmd(g *globals) *cobra.Command {
-	var db string
+	var db dbFlags
 	cmd := &cobra.Command{
 		Use:   "import FILE",
 		Short: "Validate a map file and store it in the database under its name",
@@ -339,7 +330,7 @@ problems and nothing is written. The built-in names are reserved.`,
 				return err
 			}
 			defer st.Close()
-			created, err := st.SaveMap(ctx, sqlite.StoredMap{Name: nm.Name, Source: nm.Source, Description: nm.Description, YAML: string(data), Hash: nm.Hash})
+			created, err := st.SaveMap(ctx, store.StoredMap{Name: nm.Name, Source: nm.Source, Description: nm.Description, YAML: string(data), Hash: nm.Hash})
 			if err != nil {
 				return err
 			}
@@ -347,11 +338,11 @@ problems and nothing is written. The built-in names are reserved.`,
 			if created {
 				verb = "imported"
 			}
-			fmt.Fprintf(g.env.Stdout, "%s: %s (%s, %d rows, hash %s) in %s\n", verb, nm.Name, nm.Source, nm.Rows, shortHash(nm.Hash), st.Path())
+			fmt.Fprintf(g.env.Stdout, "%s: %s (%s, %d rows, hash %s) in %s\n", verb, nm.Name, nm.Source, nm.Rows, shortHash(nm.Hash), st.Location())
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&db, "db", "qflow.db", "SQLite database file to store the map in")
+	db.register(cmd.Flags(), "to store the map in")
 	return cmd
 }
 

@@ -10,13 +10,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/qflow/qflow/internal/enrich"
-	"github.com/qflow/qflow/internal/store/sqlite"
+	"github.com/qflow/qflow/internal/load"
+	"github.com/qflow/qflow/internal/store"
 )
 
 var bands = []string{enrich.BandLow, enrich.BandMedium, enrich.BandHigh, enrich.BandSevere}
 
 func newRiskCmd(g *globals) *cobra.Command {
-	var db string
+	var db dbFlags
 	cmd := &cobra.Command{
 		Use:   "risk",
 		Short: "Show assets by TruRisk, explain a score, or set the TruRisk weights",
@@ -27,7 +28,7 @@ medium 500–699, high 700–849, severe 850–1000). docs/risk.md has the formu
 and a worked example.`,
 		Args: cobra.NoArgs,
 	}
-	cmd.PersistentFlags().StringVar(&db, "db", "qflow.db", "SQLite database file")
+	db.register(cmd.PersistentFlags(), "")
 
 	var band string
 	var limit int
@@ -45,11 +46,11 @@ and a worked example.`,
 				return err
 			}
 			defer st.Close()
-			assets, err := st.RiskList(cmd.Context(), sqlite.RiskFilter{Band: band, Limit: limit})
+			assets, err := st.RiskList(cmd.Context(), store.RiskFilter{Band: band, Limit: limit})
 			if err != nil {
 				return err
 			}
-			counts, err := st.RiskBands(cmd.Context())
+			counts, err := load.RiskBands(cmd.Context(), st)
 			if err != nil {
 				return err
 			}
@@ -57,7 +58,7 @@ and a worked example.`,
 				return writeJSON(g, map[string]any{"bands": counts, "assets": nonNil(assets)})
 			}
 			fmt.Fprintf(g.env.Stdout, "assets by band: severe %d · high %d · medium %d · low %d · unscored (no vulnerability data) %d\n\n",
-				counts[enrich.BandSevere], counts[enrich.BandHigh], counts[enrich.BandMedium], counts[enrich.BandLow], counts[sqlite.Unscored])
+				counts[enrich.BandSevere], counts[enrich.BandHigh], counts[enrich.BandMedium], counts[enrich.BandLow], counts[store.Unscored])
 			tw := tabwriter.NewWriter(g.env.Stdout, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "ASSET\tNAME\tIP\tACS\tTRURISK\tBAND\tOPEN\tCRITICAL")
 			for _, a := range assets {
@@ -85,7 +86,7 @@ and a worked example.`,
 				return err
 			}
 			defer st.Close()
-			d, err := st.ExplainRisk(cmd.Context(), id)
+			d, err := load.ExplainRisk(cmd.Context(), st, id)
 			if err != nil {
 				return err
 			}
@@ -112,25 +113,23 @@ and a worked example.`,
 			if changed && reset {
 				return fmt.Errorf("--reset and weight flags exclude each other")
 			}
-			var st *sqlite.Store
-			var err error
+			mode := openMustExist
 			if changed || reset {
-				st, err = sqlite.Open(cmd.Context(), db, g.logger())
-			} else {
-				st, err = openExisting(cmd, g, db)
+				mode = openCreate
 			}
+			st, err := openStore(cmd.Context(), g, db, mode, g.logger())
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			cur, err := st.RiskWeights(cmd.Context())
+			cur, err := load.RiskWeights(cmd.Context(), st)
 			if err != nil && !reset {
 				return err
 			}
-			var sum *sqlite.RiskSummary
+			var sum *load.RiskSummary
 			switch {
 			case reset:
-				s, err := st.SetRiskWeights(cmd.Context(), nil)
+				s, err := load.SetRiskWeights(cmd.Context(), st, nil)
 				if err != nil {
 					return err
 				}
@@ -149,7 +148,7 @@ and a worked example.`,
 				if fl.Changed("low") {
 					nw.Low = w.Low
 				}
-				s, err := st.SetRiskWeights(cmd.Context(), &nw)
+				s, err := load.SetRiskWeights(cmd.Context(), st, &nw)
 				if err != nil {
 					return err
 				}
@@ -194,7 +193,7 @@ func writeJSON(g *globals, v any) error {
 	return enc.Encode(v)
 }
 
-func printExplain(g *globals, d sqlite.AssetRiskDetail) error {
+func printExplain(g *globals, d load.AssetRiskDetail) error {
 	w := g.env.Stdout
 	b := d.Breakdown
 	fmt.Fprintf(w, "asset %d %s %s\n", d.AssetID, d.Name, d.IP)

@@ -10,11 +10,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/qflow/qflow/internal/identify"
-	"github.com/qflow/qflow/internal/store/sqlite"
+	"github.com/qflow/qflow/internal/load"
+	"github.com/qflow/qflow/internal/store"
 )
 
 func newRulesCmd(g *globals) *cobra.Command {
-	var db string
+	var db dbFlags
 	cmd := &cobra.Command{
 		Use:   "rules",
 		Short: "List or change the identification rules (how records become one asset per machine)",
@@ -43,7 +44,7 @@ Changes apply to records identified from then on; assets already identified
 keep their identity.`,
 		Args: cobra.NoArgs,
 	}
-	cmd.PersistentFlags().StringVar(&db, "db", "qflow.db", "SQLite database file")
+	db.register(cmd.PersistentFlags(), "")
 
 	var asJSON bool
 	list := &cobra.Command{
@@ -51,11 +52,11 @@ keep their identity.`,
 		Short: "Show the identification rules in force, in order",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return withRules(cmd, g, db, func(st *sqlite.Store, rules identify.Rules) error {
+			return withRules(cmd, g, db, func(st store.Store, rules identify.Rules) error {
 				if err := printRules(g, rules, asJSON); err != nil || asJSON {
 					return err
 				}
-				p, err := st.Policy(cmd.Context())
+				p, err := load.Policy(cmd.Context(), st)
 				if err != nil {
 					return err
 				}
@@ -80,8 +81,8 @@ keep their identity.`,
   qflow rules set --reset`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return withRules(cmd, g, db, func(st *sqlite.Store, rules identify.Rules) error {
-				p, err := st.Policy(cmd.Context())
+			return withRules(cmd, g, db, func(st store.Store, rules identify.Rules) error {
+				p, err := load.Policy(cmd.Context(), st)
 				if err != nil {
 					return err
 				}
@@ -104,10 +105,10 @@ keep their identity.`,
 				if err := p.Validate(); err != nil {
 					return err
 				}
-				if err := st.SetRules(cmd.Context(), rules); err != nil {
+				if err := load.SetRules(cmd.Context(), st, rules); err != nil {
 					return err
 				}
-				if err := st.SetPolicy(cmd.Context(), p); err != nil {
+				if err := load.SetPolicy(cmd.Context(), st, p); err != nil {
 					return err
 				}
 				if err := printRules(g, rules, false); err != nil {
@@ -130,7 +131,7 @@ keep their identity.`,
 	return cmd
 }
 
-func newJunkCmd(g *globals, db *string) *cobra.Command {
+func newJunkCmd(g *globals, db *dbFlags) *cobra.Command {
 	var asJSON bool
 	var threshold int
 	var add, remove, attr string
@@ -154,24 +155,24 @@ that only it held together become separate assets again (asset_split).`,
 			if (add != "" || remove != "") && attr == "" {
 				return fmt.Errorf("--add and --remove need --attribute (one of %s)", strings.Join(attrNames()[1:], ", "))
 			}
-			return withRules(cmd, g, *db, func(st *sqlite.Store, _ identify.Rules) error {
-				p, err := st.Policy(ctx)
+			return withRules(cmd, g, *db, func(st store.Store, _ identify.Rules) error {
+				p, err := load.Policy(ctx, st)
 				if err != nil {
 					return err
 				}
 				if cmd.Flags().Changed("junk-threshold") {
 					p.JunkThreshold = threshold
-					if err := st.SetPolicy(ctx, p); err != nil {
+					if err := load.SetPolicy(ctx, st, p); err != nil {
 						return err
 					}
 				}
 				if add != "" {
-					if err := st.AddJunk(ctx, identify.Attribute(attr), add); err != nil {
+					if err := load.AddJunk(ctx, st, identify.Attribute(attr), add); err != nil {
 						return err
 					}
 				}
 				if remove != "" {
-					ok, err := st.RemoveJunk(ctx, identify.Attribute(attr), remove)
+					ok, err := load.RemoveJunk(ctx, st, identify.Attribute(attr), remove)
 					if err != nil {
 						return err
 					}
@@ -183,7 +184,7 @@ that only it held together become separate assets again (asset_split).`,
 				if err != nil {
 					return err
 				}
-				builtin, err := st.BuiltinJunkCounts(ctx)
+				builtin, err := load.BuiltinJunkCounts(ctx, st)
 				if err != nil {
 					return err
 				}
@@ -192,9 +193,9 @@ that only it held together become separate assets again (asset_split).`,
 					enc := json.NewEncoder(g.env.Stdout)
 					enc.SetIndent("", "  ")
 					return enc.Encode(struct {
-						JunkThreshold int                `json:"junk_threshold"`
-						Junk          []sqlite.JunkEntry `json:"junk"`
-						Builtin       map[string]string  `json:"builtin_rules"`
+						JunkThreshold int               `json:"junk_threshold"`
+						Junk          []store.JunkEntry `json:"junk"`
+						Builtin       map[string]string `json:"builtin_rules"`
 					}{p.JunkThreshold, nonNil(all), builtinRules()})
 				}
 				fmt.Fprintf(g.env.Stdout, "junk threshold: a value carried by more than %d different machines in one subscription is junk\n\n", p.JunkThreshold)
@@ -236,7 +237,7 @@ func builtinRules() map[string]string {
 	return out
 }
 
-func newConflictsCmd(g *globals, db *string) *cobra.Command {
+func newConflictsCmd(g *globals, db *dbFlags) *cobra.Command {
 	var asJSON bool
 	var limit int
 	cmd := &cobra.Command{
@@ -244,7 +245,7 @@ func newConflictsCmd(g *globals, db *string) *cobra.Command {
 		Short: "List identification conflicts: candidates vetoed or kept apart, newest first",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return withRules(cmd, g, *db, func(st *sqlite.Store, _ identify.Rules) error {
+			return withRules(cmd, g, *db, func(st store.Store, _ identify.Rules) error {
 				cs, err := st.Conflicts(cmd.Context(), limit)
 				if err != nil {
 					return err
@@ -280,13 +281,13 @@ func printPolicy(g *globals, p identify.Policy) {
 }
 
 // withRules opens the database and calls fn with the rules in force.
-func withRules(cmd *cobra.Command, g *globals, db string, fn func(*sqlite.Store, identify.Rules) error) error {
-	st, err := sqlite.Open(cmd.Context(), db, g.logger())
+func withRules(cmd *cobra.Command, g *globals, db dbFlags, fn func(store.Store, identify.Rules) error) error {
+	st, err := openStore(cmd.Context(), g, db, openCreate, g.logger())
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	rules, err := st.Rules(cmd.Context())
+	rules, err := load.Rules(cmd.Context(), st)
 	if err != nil {
 		return err
 	}

@@ -13,7 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/qflow/qflow/internal/secret"
-	"github.com/qflow/qflow/internal/store/sqlite"
+	"github.com/qflow/qflow/internal/store"
 	"github.com/qflow/qflow/internal/sync"
 )
 
@@ -83,7 +83,7 @@ system roots or --ca-file.`,
 	fl := cmd.Flags()
 	fl.StringVar(&p.GatewayURL, "gateway-url", "", "Qualys gateway URL (CSAM), e.g. https://gateway.qg1.apps.qualys.com")
 	fl.StringVar(&p.APIURL, "api-url", "", "Qualys API server URL (VMDR, KnowledgeBase); defaults to the gateway URL")
-	fl.StringVar(&p.DB, "db", "qflow.db", "SQLite database file")
+	p.DB.register(fl, "")
 	fl.StringVar(&p.Source, "source", "csam", "source to sync: csam, vmdr, kb or all")
 	fl.StringVar(&p.Subscription, "subscription", "default", "name of the Qualys subscription (scopes native keys)")
 	fl.BoolVar(&full, "full", false, "read everything the source holds, marking records not seen as stale")
@@ -131,7 +131,7 @@ func printSummary(w io.Writer, s *Summary) {
 	ft := s.FindingTotals
 	fmt.Fprintf(tw, "database\t%s: %d assets, %d software, %d installs, %d open ports, %d VMDR hosts, %d findings, %d KnowledgeBase QIDs, %d quarantined\n",
 		s.Database, s.Totals.Assets, s.Totals.Software, s.Totals.SoftwareInstalls, s.Totals.OpenPorts, ft.Hosts, ft.Findings, ft.Vulns, s.Totals.Quarantined)
-	list := func(title string, xs []sqlite.NameCount) {
+	list := func(title string, xs []store.NameCount) {
 		if len(xs) == 0 {
 			return
 		}
@@ -153,9 +153,9 @@ func printSummary(w io.Writer, s *Summary) {
 			ft.ByStatus["New"], ft.ByStatus["Active"], ft.ByStatus["Re-Opened"], ft.ByStatus["Fixed"], ft.ByStatus["(none)"])
 	}
 	list("top open QIDs (hosts)", s.TopQIDs)
-	if rb := s.RiskBands; rb[sqlite.Unscored] != s.Totals.Assets {
+	if rb := s.RiskBands; rb[store.Unscored] != s.Totals.Assets {
 		fmt.Fprintf(tw, "assets by TruRisk band\tsevere %d · high %d · medium %d · low %d · unscored %d\n",
-			rb["severe"], rb["high"], rb["medium"], rb["low"], rb[sqlite.Unscored])
+			rb["severe"], rb["high"], rb["medium"], rb["low"], rb[store.Unscored])
 	}
 	if c := s.Changes; len(c) > 0 {
 		fmt.Fprintf(tw, "changes (qflow changes)\tassets new %d · removed %d · findings new %d · fixed %d · reopened %d · risk band %d\n",

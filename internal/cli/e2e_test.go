@@ -373,7 +373,7 @@ func TestSyncKilledMidRunResumes(t *testing.T) {
 	gate := newPageGate("/search/am/asset", 4)
 	s := startSim(t, qualyssim.Config{Assets: scale(t, 120, 900), Seed: 5}, gate.wrap)
 	db := filepath.Join(t.TempDir(), "q.db")
-	killMidRun(t, s, gate, db, "sync", "--gateway-url", s.url, "--page-size", strconv.Itoa(scale(t, 10, 20)))
+	killMidRun(t, s, gate, []string{"--db", db}, "sync", "--gateway-url", s.url, "--page-size", strconv.Itoa(scale(t, 10, 20)))
 	truth := s.srv.Truth()
 	if n := committed(db); n == 0 || n >= int64(truth.Assets) {
 		t.Fatalf("%d of %d assets committed at the kill: want some, not all", n, truth.Assets)
@@ -418,17 +418,17 @@ func (g *pageGate) wrap(h http.Handler) http.Handler {
 
 func (g *pageGate) release() { g.relOnce.Do(func() { close(g.released) }) }
 
-// killMidRun starts `qflow args… --db db` as a child process (this test
+// killMidRun starts `qflow args… where…` (where selects the store) as a child process (this test
 // binary, see TestMain), lets it fetch the gate's first pages, waits until
 // the page after them is held and the child has logged a committed batch
 // (the engine flushes a partial batch within its flush interval), then
 // kills it with SIGKILL and opens the gate for the runs that follow. So the
 // kill falls after some data is committed and before the run can finish,
 // every time.
-func killMidRun(t *testing.T, s *simEnv, gate *pageGate, db string, args ...string) {
+func killMidRun(t *testing.T, s *simEnv, gate *pageGate, where []string, args ...string) {
 	t.Helper()
 	u, p := s.srv.Credentials()
-	args = append(args, "--db", db, "--json", "--log-level", "debug")
+	args = append(append(args, where...), "--json", "--log-level", "debug")
 	cmd := exec.CommandContext(t.Context(), os.Args[0], args...)
 	cmd.Env = append(os.Environ(), "QFLOW_TEST_MAIN=1", "QUALYS_USERNAME="+u, "QUALYS_PASSWORD="+p)
 	stderr, err := cmd.StderrPipe()

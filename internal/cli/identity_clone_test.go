@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/qflow/qflow/internal/store/sqlite"
+	"github.com/qflow/qflow/internal/store"
 )
 
 // samplesDir returns the shared Qualys samples folder (QFLOW_SAMPLES, else
@@ -134,8 +134,8 @@ func TestIdentityClonedAssets(t *testing.T) {
 		t.Fatalf("rules junk: %s", stderr)
 	}
 	var junk struct {
-		JunkThreshold int                `json:"junk_threshold"`
-		Junk          []sqlite.JunkEntry `json:"junk"`
+		JunkThreshold int               `json:"junk_threshold"`
+		Junk          []store.JunkEntry `json:"junk"`
 	}
 	if err := json.Unmarshal([]byte(out), &junk); err != nil {
 		t.Fatal(err)
@@ -161,7 +161,7 @@ func TestIdentityClonedAssets(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("rules conflicts: %s", stderr)
 	}
-	var cs []sqlite.Conflict
+	var cs []store.Conflict
 	if err := json.Unmarshal([]byte(out), &cs); err != nil {
 		t.Fatal(err)
 	}

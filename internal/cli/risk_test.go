@@ -8,8 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/qflow/qflow/internal/load"
 	"github.com/qflow/qflow/internal/qualyssim"
-	"github.com/qflow/qflow/internal/store/sqlite"
+	"github.com/qflow/qflow/internal/store"
 )
 
 // qflow risk list / explain / weights and qflow changes on a synced
@@ -51,13 +52,13 @@ func TestRiskAndChangesCommands(t *testing.T) {
 	if n := scalar(t, sdb, `SELECT count(DISTINCT acs) FROM assets`); n < 3 {
 		t.Errorf("only %d distinct ACS values: the data set does not exercise criticality", n)
 	}
-	if sum.RiskBands["severe"]+sum.RiskBands["high"]+sum.RiskBands["medium"]+sum.RiskBands["low"]+sum.RiskBands[sqlite.Unscored] != sum.Totals.Assets {
+	if sum.RiskBands["severe"]+sum.RiskBands["high"]+sum.RiskBands["medium"]+sum.RiskBands["low"]+sum.RiskBands[store.Unscored] != sum.Totals.Assets {
 		t.Errorf("sync risk_bands %v do not add up to %d assets", sum.RiskBands, sum.Totals.Assets)
 	}
 
 	var list struct {
-		Bands  map[string]int64   `json:"bands"`
-		Assets []sqlite.AssetRisk `json:"assets"`
+		Bands  map[string]int64  `json:"bands"`
+		Assets []store.AssetRisk `json:"assets"`
 	}
 	if err := json.Unmarshal([]byte(run("risk", "list", "--json", "--limit", "1000")), &list); err != nil {
 		t.Fatal(err)
@@ -66,11 +67,11 @@ func TestRiskAndChangesCommands(t *testing.T) {
 	if int64(len(list.Assets)) != scored || scored == 0 {
 		t.Fatalf("risk list: %d assets, bands %v", len(list.Assets), list.Bands)
 	}
-	if !slices.IsSortedFunc(list.Assets, func(a, b sqlite.AssetRisk) int { return b.TruRisk - a.TruRisk }) {
+	if !slices.IsSortedFunc(list.Assets, func(a, b store.AssetRisk) int { return b.TruRisk - a.TruRisk }) {
 		t.Error("risk list is not sorted by TruRisk, highest first")
 	}
 	top := list.Assets[0]
-	var d sqlite.AssetRiskDetail
+	var d load.AssetRiskDetail
 	if err := json.Unmarshal([]byte(run("risk", "explain", strconv.FormatInt(top.AssetID, 10), "--json")), &d); err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +86,7 @@ func TestRiskAndChangesCommands(t *testing.T) {
 	fail("no asset 999999", "risk", "explain", "999999", "--db", db)
 	fail("--band", "risk", "list", "--band", "extreme", "--db", db)
 	var ws struct {
-		Rescored sqlite.RiskSummary `json:"rescored"`
+		Rescored load.RiskSummary `json:"rescored"`
 	}
 	if err := json.Unmarshal([]byte(run("risk", "weights", "--critical", "1", "--high", "0.6", "--medium", "0.3", "--low", "0.1", "--json")), &ws); err != nil {
 		t.Fatal(err)
@@ -93,7 +94,7 @@ func TestRiskAndChangesCommands(t *testing.T) {
 	if ws.Rescored.Scored != scored {
 		t.Errorf("weights rescored %d assets, want %d", ws.Rescored.Scored, scored)
 	}
-	var after sqlite.AssetRiskDetail
+	var after load.AssetRiskDetail
 	if err := json.Unmarshal([]byte(run("risk", "explain", strconv.FormatInt(top.AssetID, 10), "--json")), &after); err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +106,7 @@ func TestRiskAndChangesCommands(t *testing.T) {
 	}
 
 	// The change feed of the first sync is its baseline: every asset and finding new.
-	var feed sqlite.ChangeFeed
+	var feed store.ChangeFeed
 	if err := json.Unmarshal([]byte(run("changes", "--since", "1h", "--json")), &feed); err != nil {
 		t.Fatal(err)
 	}

@@ -14,11 +14,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/qflow/qflow/internal/load"
 	"github.com/qflow/qflow/internal/model"
 	"github.com/qflow/qflow/internal/qualys"
 	"github.com/qflow/qflow/internal/secret"
 	"github.com/qflow/qflow/internal/source"
-	"github.com/qflow/qflow/internal/store/sqlite"
+	"github.com/qflow/qflow/internal/store"
 	"github.com/qflow/qflow/internal/sync"
 	"github.com/qflow/qflow/internal/transform"
 )
@@ -28,7 +29,7 @@ type syncParams struct {
 	GatewayURL, APIURL string
 	Username           string
 	Password           secret.String
-	DB                 string
+	DB                 dbFlags
 	Source             string
 	Subscription       string
 	Mode               sync.Mode
@@ -47,29 +48,29 @@ type syncParams struct {
 // assets from CSAM, hosts and findings from VMDR, vulns from the
 // KnowledgeBase; Runs lists each source's run.
 type Summary struct {
-	RunID            int64                `json:"run_id"`
-	State            string               `json:"state"`
-	Source           string               `json:"source"`
-	Subscription     string               `json:"subscription"`
-	Mode             string               `json:"mode"`
-	Resumed          bool                 `json:"resumed"`
-	Assets           AssetCounts          `json:"assets"`
-	SoftwareInstalls int64                `json:"software_installs"`
-	Hosts            AssetCounts          `json:"hosts"`
-	Findings         sync.FindingCounts   `json:"findings"`
-	Vulns            AssetCounts          `json:"vulns"`
-	Quarantined      int64                `json:"quarantined"`
-	Stale            int64                `json:"stale"`
-	APICalls         int64                `json:"api_calls"`
-	DurationMS       int64                `json:"duration_ms"`
-	Map              string               `json:"map"`
-	Database         string               `json:"database"`
-	Totals           sqlite.Totals        `json:"totals"`
-	FindingTotals    sqlite.FindingTotals `json:"finding_totals"`
-	TopOS            []sqlite.NameCount   `json:"top_operating_systems,omitempty"`
-	TopSoftware      []sqlite.NameCount   `json:"top_software,omitempty"`
-	TopQIDs          []sqlite.NameCount   `json:"top_qids,omitempty"`
-	Runs             []RunSummary         `json:"runs"`
+	RunID            int64               `json:"run_id"`
+	State            string              `json:"state"`
+	Source           string              `json:"source"`
+	Subscription     string              `json:"subscription"`
+	Mode             string              `json:"mode"`
+	Resumed          bool                `json:"resumed"`
+	Assets           AssetCounts         `json:"assets"`
+	SoftwareInstalls int64               `json:"software_installs"`
+	Hosts            AssetCounts         `json:"hosts"`
+	Findings         sync.FindingCounts  `json:"findings"`
+	Vulns            AssetCounts         `json:"vulns"`
+	Quarantined      int64               `json:"quarantined"`
+	Stale            int64               `json:"stale"`
+	APICalls         int64               `json:"api_calls"`
+	DurationMS       int64               `json:"duration_ms"`
+	Map              string              `json:"map"`
+	Database         string              `json:"database"`
+	Totals           store.Totals        `json:"totals"`
+	FindingTotals    store.FindingTotals `json:"finding_totals"`
+	TopOS            []store.NameCount   `json:"top_operating_systems,omitempty"`
+	TopSoftware      []store.NameCount   `json:"top_software,omitempty"`
+	TopQIDs          []store.NameCount   `json:"top_qids,omitempty"`
+	Runs             []RunSummary        `json:"runs"`
 	// Changes counts this sync's change feed by kind (see qflow changes).
 	Changes map[string]int64 `json:"changes"`
 	// RiskBands counts active assets per TruRisk band, and "unscored".
@@ -151,7 +152,7 @@ type usedMap struct {
 // loadMap resolves --map for src: an existing file, else the name of a map
 // imported into the database, else a built-in name; without --map the
 // built-in map of src.
-func loadMap(ctx context.Context, log *slog.Logger, p syncParams, src model.Source, cat *model.Catalog) (usedMap, error) {
+func loadMap(ctx context.Context, g *globals, log *slog.Logger, p syncParams, src model.Source, cat *model.Catalog) (usedMap, error) {
 	if p.MapFile == "" {
 		data, err := transform.Default(src)
 		if err != nil {
@@ -165,7 +166,7 @@ func loadMap(ctx context.Context, log *slog.Logger, p syncParams, src model.Sour
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		// Not a file: a map name. The database is opened only if it exists.
-		st, err := openStoreIfExists(ctx, p.DB, log)
+		st, err := openStore(ctx, g, p.DB, openIfExists, log)
 		if err != nil {
 			return usedMap{}, err
 		}
@@ -222,7 +223,7 @@ func runSync(ctx context.Context, g *globals, log *slog.Logger, p syncParams) (*
 	cat := model.NewCatalog()
 	maps := map[string]usedMap{}
 	for _, n := range names {
-		if maps[n], err = loadMap(ctx, log, p, recordSource(n), cat); err != nil {
+		if maps[n], err = loadMap(ctx, g, log, p, recordSource(n), cat); err != nil {
 			return nil, err
 		}
 	}
@@ -255,7 +256,7 @@ func runSync(ctx context.Context, g *globals, log *slog.Logger, p syncParams) (*
 			return nil, fmt.Errorf("check the API server and credentials: %w", err)
 		}
 	}
-	st, err := sqlite.Open(ctx, p.DB, log)
+	st, err := openStore(ctx, g, p.DB, openCreate, log)
 	if err != nil {
 		return nil, err
 	}
@@ -269,7 +270,7 @@ func runSync(ctx context.Context, g *globals, log *slog.Logger, p syncParams) (*
 		}
 	}
 
-	sum := &Summary{Source: p.Source, Subscription: p.Subscription, Database: st.Path(), State: sync.StateProcessed, Runs: []RunSummary{}}
+	sum := &Summary{Source: p.Source, Subscription: p.Subscription, Database: st.Location(), State: sync.StateProcessed, Runs: []RunSummary{}}
 	var runErrs []error
 	for _, n := range names {
 		var src sync.Source
@@ -293,7 +294,7 @@ func runSync(ctx context.Context, g *globals, log *slog.Logger, p syncParams) (*
 		runStart := time.Now()
 		prog := newProgress(g, log, p.Progress, label)
 		eng, err := sync.New(sync.Options{
-			Source: src, Store: st, Transformer: tm, MapName: tm.Map().Name, MapHash: tm.Hash(),
+			Source: src, Store: load.New(st, log), Transformer: tm, MapName: tm.Map().Name, MapHash: tm.Hash(),
 			Subscription: p.Subscription, Mode: p.Mode, Logger: log, Progress: prog.update, BatchSize: batch,
 		})
 		if err != nil {
@@ -339,7 +340,7 @@ func runSync(ctx context.Context, g *globals, log *slog.Logger, p syncParams) (*
 	if sum.TopQIDs, err = st.TopQIDs(qctx, 5); err != nil {
 		return sum, errors.Join(runErr, err)
 	}
-	if sum.RiskBands, err = st.RiskBands(qctx); err != nil {
+	if sum.RiskBands, err = load.RiskBands(qctx, st); err != nil {
 		return sum, errors.Join(runErr, err)
 	}
 	var ids []int64
@@ -348,7 +349,7 @@ func runSync(ctx context.Context, g *globals, log *slog.Logger, p syncParams) (*
 	}
 	sum.Changes = map[string]int64{}
 	if len(ids) > 0 {
-		feed, err := st.Changes(qctx, sqlite.ChangeFilter{RunIDs: ids, Limit: -1})
+		feed, err := st.Changes(qctx, store.ChangeFilter{RunIDs: ids, Limit: -1})
 		if err != nil {
 			return sum, errors.Join(runErr, err)
 		}

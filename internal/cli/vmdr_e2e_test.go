@@ -208,7 +208,7 @@ func TestVMDRKilledMidRunResumes(t *testing.T) {
 	s := startSim(t, qualyssim.Config{Assets: 20, Hosts: scale(t, 150, 900), Seed: 6}, gate.wrap)
 	db := filepath.Join(t.TempDir(), "q.db")
 	vmdrSync(t, s, db, "--source", "kb")
-	killMidRun(t, s, gate, db, "sync", "--api-url", s.url, "--source", "vmdr", "--page-size", strconv.Itoa(scale(t, 10, 20)))
+	killMidRun(t, s, gate, []string{"--db", db}, "sync", "--api-url", s.url, "--source", "vmdr", "--page-size", strconv.Itoa(scale(t, 10, 20)))
 	truth := s.srv.Truth()
 	if n := committed(db); n == 0 || n >= int64(truth.Hosts) {
 		t.Fatalf("%d of %d hosts committed at the kill: want some, not all", n, truth.Hosts)

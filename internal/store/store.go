@@ -28,9 +28,8 @@ import (
 // there is no such row.
 var ErrNotFound = errors.New("not found")
 
-// ErrBusy is returned by Update when another process holds the write lock
-// of the same source and subscription (PostgreSQL: a run of that
-// subscription is in progress elsewhere).
+// ErrBusy is returned by LockRun when another process (or another run of
+// this one) holds the run lock of the same source and subscription.
 var ErrBusy = errors.New("another qflow process is writing this subscription")
 
 // Store is a qflow database.
@@ -240,7 +239,9 @@ type FindingKB struct {
 	ID, AssetID int64
 	// Attributes are the finding's stored values (JSON object).
 	Attributes string
-	// Vuln are the KnowledgeBase entry's values (JSON object).
+	// Vuln are the KnowledgeBase entry's values (JSON object), with the
+	// typed columns title, cvss2_base, cvss3_base and patchable laid over
+	// them (a NULL column removes the key).
 	Vuln string
 }
 

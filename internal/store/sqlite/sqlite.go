@@ -1,6 +1,7 @@
 // Package sqlite is qflow's embedded store: SQLite through the pure-Go
 // modernc.org/sqlite driver, in WAL mode, with one writer connection and
-// batched transactions. It implements sync.Store.
+// batched transactions. It implements store.Store: it looks up, applies
+// and answers reads; internal/load decides.
 package sqlite
 
 import (
@@ -13,10 +14,11 @@ import (
 	"log/slog"
 	"net/url"
 	"path/filepath"
+	gosync "sync"
 
 	"github.com/pressly/goose/v3"
 
-	"github.com/qflow/qflow/internal/identify"
+	"github.com/qflow/qflow/internal/store"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
@@ -31,9 +33,12 @@ type Store struct {
 	log  *slog.Logger
 	// swCache maps software catalog keys to ids; touched only by the writer.
 	swCache map[swKey]int64
-	// rules are the identification rules in force (loaded on first use).
-	rules identify.Rules
+
+	mu      gosync.Mutex
+	running map[string]bool // run locks held in this process
 }
+
+var _ store.Store = (*Store)(nil)
 
 // Open opens (creating if needed) the database at path and applies pending
 // migrations.
@@ -73,7 +78,7 @@ func Open(ctx context.Context, path string, logger *slog.Logger) (*Store, error)
 		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
 	}
 	r.SetMaxOpenConns(4)
-	s := &Store{path: abs, w: w, r: r, log: logger, swCache: map[swKey]int64{}}
+	s := &Store{path: abs, w: w, r: r, log: logger, swCache: map[swKey]int64{}, running: map[string]bool{}}
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -97,18 +102,11 @@ func (s *Store) migrate(ctx context.Context) error {
 	for _, r := range res {
 		s.log.Debug("migration applied", "version", r.Source.Version, "path", r.Source.Path)
 		if r.Source.Version == 5 {
-			// Findings stored before enrichment and risk existed: fill
-			// their KnowledgeBase columns, derive the QDS Qualys did not
-			// give, and score every asset.
-			err := s.tx(ctx, func(tx *sql.Tx) error {
-				if _, err := refreshFromKB(ctx, tx, `1 = 1`); err != nil {
-					return err
-				}
-				_, err := scoreAssets(ctx, tx, 0, `SELECT id FROM assets`)
-				return err
-			})
-			if err != nil {
-				return fmt.Errorf("sqlite: score existing assets after migration: %w", err)
+			// Findings stored before enrichment and risk existed: ask for
+			// their KnowledgeBase columns, derived QDS and asset scores
+			// (load.Upgrade does it when the store is opened).
+			if _, err := s.w.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES ('upgrade.rescore', '1') ON CONFLICT (key) DO NOTHING`); err != nil {
+				return fmt.Errorf("sqlite: migrate %s: %w", s.path, err)
 			}
 		}
 	}
@@ -117,6 +115,12 @@ func (s *Store) migrate(ctx context.Context) error {
 
 // Path returns the database file's absolute path.
 func (s *Store) Path() string { return s.path }
+
+// Dialect implements store.Store.
+func (s *Store) Dialect() string { return "sqlite" }
+
+// Location implements store.Store: the file's path.
+func (s *Store) Location() string { return s.path }
 
 // DB returns a read-only handle pool for queries.
 func (s *Store) DB() *sql.DB { return s.r }

@@ -1,0 +1,529 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/qflow/qflow/internal/store"
+)
+
+// staging is the content of one temporary staging table: rows converted
+// to the kinds of its columns, ready for COPY.
+type staging struct {
+	name  string
+	cols  []string
+	kinds []kind
+	rows  [][]any
+}
+
+// newStaging starts a staging table (named qflow_stage_<name>) with
+// columns cols of kinds ks.
+func newStaging(name string, cols []string, ks []kind) *staging {
+	return &staging{name: "qflow_stage_" + name, cols: cols, kinds: ks}
+}
+
+// add converts and appends one row (values in the order of the columns).
+func (st *staging) add(vals ...any) error {
+	if len(vals) != len(st.cols) {
+		return fmt.Errorf("%s: %d values for %d columns", st.name, len(vals), len(st.cols))
+	}
+	row, err := rowOf(strings.TrimPrefix(st.name, "qflow_stage_"), st.cols, st.kinds, vals)
+	if err != nil {
+		return err
+	}
+	st.rows = append(st.rows, row)
+	return nil
+}
+
+// stageCols returns the columns of table tb named cols with their kinds,
+// after the extra leading columns.
+func (s *Store) stageCols(tb string, extra []string, extraKinds []kind, cols ...string) ([]string, []kind) {
+	t := s.schema[tb]
+	names := append(append([]string{}, extra...), cols...)
+	ks := append([]kind{}, extraKinds...)
+	for _, c := range cols {
+		ks = append(ks, t.kind(c))
+	}
+	return names, ks
+}
+
+// load creates the staging table in this transaction (dropped at its
+// end), or empties it when an earlier Apply of the transaction created it,
+// and copies its rows in.
+func (t *tx) load(ctx context.Context, st *staging) error {
+	if t.staged == nil {
+		t.staged = map[string]bool{}
+	}
+	if t.staged[st.name] {
+		if _, err := t.tx.Exec(ctx, `TRUNCATE `+st.name); err != nil {
+			return fmt.Errorf("empty %s: %w", st.name, err)
+		}
+	} else {
+		defs := make([]string, len(st.cols))
+		for i, c := range st.cols {
+			defs[i] = pgx.Identifier{c}.Sanitize() + " " + st.kinds[i].sqlType()
+		}
+		if _, err := t.tx.Exec(ctx, `CREATE TEMP TABLE `+st.name+` (`+strings.Join(defs, ", ")+`) ON COMMIT DROP`); err != nil {
+			return fmt.Errorf("create %s: %w", st.name, err)
+		}
+		t.staged[st.name] = true
+	}
+	if _, err := t.tx.CopyFrom(ctx, pgx.Identifier{st.name}, st.cols, pgx.CopyFromRows(st.rows)); err != nil {
+		return fmt.Errorf("copy into %s: %w", st.name, err)
+	}
+	return nil
+}
+
+// Apply implements store.Tx: the write set's rows in the order WriteSet
+// documents.
+func (t *tx) Apply(ctx context.Context, ws *store.WriteSet) error {
+	steps := []struct {
+		what string
+		fn   func(context.Context, *store.WriteSet) error
+	}{
+		{"record contents", t.applyRecords},
+		{"KnowledgeBase entries", t.applyVulns},
+		{"findings", t.applyFindings},
+		{"changes", t.applyChanges},
+		{"identity conflicts", t.applyConflicts},
+		{"quarantine", t.applyQuarantine},
+	}
+	for _, s := range steps {
+		if err := s.fn(ctx, ws); err != nil {
+			return fmt.Errorf("postgres: write %s of run %d: %w", s.what, ws.RunID, err)
+		}
+	}
+	return nil
+}
+
+// recordTables are the tables whose rows a record's content replaces.
+var recordTables = []string{"installed_software", "open_ports", "network_interfaces", "volumes", "services", "tags", "record_items"}
+
+type softwareKey struct{ name, version, publisher string }
+
+func (t *tx) applyRecords(ctx context.Context, ws *store.WriteSet) error {
+	if len(ws.Records) == 0 {
+		return nil
+	}
+	s := t.s
+	recs := newStaging("records", []string{"id", "raw_hash", "attributes", "software_installs", "findings"},
+		[]kind{kindInt, kindText, kindJSON, kindInt, kindInt})
+	swCols, swKinds := s.stageCols("software", []string{"seq"}, []kind{kindInt}, "name", "version", "publisher", "attributes")
+	sw := newStaging("software", swCols, swKinds)
+	instCols, instKinds := s.stageCols("installed_software", []string{"seq", "record_id", "name", "version", "publisher"},
+		[]kind{kindInt, kindInt, kindText, kindText, kindText}, "install_path", "install_date", "attributes")
+	inst := newStaging("installed_software", instCols, instKinds)
+	items := map[string]*staging{}
+	var itemOrder []string
+	seen := map[softwareKey]bool{}
+	// A record given twice gets the last content (as successive writes
+	// would leave it).
+	last := make(map[int64]int, len(ws.Records))
+	for i, rc := range ws.Records {
+		last[rc.RecordID] = i
+	}
+	ids := make([]int64, 0, len(ws.Records))
+	for i, rc := range ws.Records {
+		if last[rc.RecordID] != i {
+			continue
+		}
+		ids = append(ids, rc.RecordID)
+		if err := recs.add(rc.RecordID, rc.Hash, rc.Attributes, rc.SoftwareInstalls, rc.Findings); err != nil {
+			return err
+		}
+		for _, in := range rc.Installs {
+			k := softwareKey{in.Name, in.Version, in.Publisher}
+			if !seen[k] {
+				// The first entry of the batch is the catalog's (as the
+				// SQLite store's per-batch catalog cache does).
+				seen[k] = true
+				if err := sw.add(int64(len(sw.rows)), in.Name, in.Version, in.Publisher, in.SoftwareAttributes); err != nil {
+					return err
+				}
+			}
+			if err := inst.add(int64(len(inst.rows)), rc.RecordID, in.Name, in.Version, in.Publisher, in.InstallPath, in.InstallDate, in.Attributes); err != nil {
+				return err
+			}
+		}
+		for _, it := range rc.Items {
+			st, err := t.itemStaging(items, it.Table)
+			if err != nil {
+				return err
+			}
+			if items[it.Table] == nil {
+				items[it.Table] = st
+				itemOrder = append(itemOrder, it.Table)
+			}
+			if len(it.Values) != len(store.ItemColumns[it.Table]) {
+				return fmt.Errorf("record %d: %s row with %d values, want %d (%s)", rc.RecordID, it.Table, len(it.Values),
+					len(store.ItemColumns[it.Table]), strings.Join(store.ItemColumns[it.Table], ", "))
+			}
+			vals := []any{rc.RecordID, int64(it.Ordinal)}
+			if it.Table == "record_items" {
+				vals = append(vals, it.Entity)
+			}
+			vals = append(append(vals, it.Values...), it.Attributes)
+			if err := st.add(vals...); err != nil {
+				return err
+			}
+		}
+	}
+
+	// The children the new content replaces.
+	b := &pgx.Batch{}
+	for _, tb := range recordTables {
+		b.Queue(`DELETE FROM `+tb+` WHERE record_id = ANY($1)`, ids)
+	}
+	if err := sendBatch(ctx, t.tx, b); err != nil {
+		return fmt.Errorf("delete the rows the new contents replace: %w", err)
+	}
+
+	if len(sw.rows) > 0 {
+		if err := t.load(ctx, sw); err != nil {
+			return err
+		}
+		// Changed catalog entries are updated, unchanged ones left alone
+		// (no dead row versions), and only new ones inserted (an upsert
+		// would use up an id for each).
+		_, err := t.tx.Exec(ctx, `UPDATE software w SET attributes = coalesce(s.attributes, '{}') FROM `+sw.name+` s
+			WHERE w.name = s.name AND w.version = s.version AND w.publisher = s.publisher AND w.attributes IS DISTINCT FROM coalesce(s.attributes, '{}')`)
+		if err != nil {
+			return fmt.Errorf("update the software catalog: %w", err)
+		}
+		_, err = t.tx.Exec(ctx, `INSERT INTO software (name, version, publisher, attributes)
+			SELECT s.name, s.version, s.publisher, coalesce(s.attributes, '{}') FROM `+sw.name+` s
+			WHERE NOT EXISTS (SELECT 1 FROM software w WHERE w.name = s.name AND w.version = s.version AND w.publisher = s.publisher)
+			ORDER BY s.seq
+			ON CONFLICT (name, version, publisher) DO NOTHING`)
+		if err != nil {
+			return fmt.Errorf("insert into the software catalog: %w", err)
+		}
+		if err := t.load(ctx, inst); err != nil {
+			return err
+		}
+		_, err = t.tx.Exec(ctx, `INSERT INTO installed_software (record_id, asset_id, software_id, install_path, install_date, attributes)
+			SELECT s.record_id, r.asset_id, w.id, s.install_path, s.install_date, coalesce(s.attributes, '{}') FROM `+inst.name+` s
+			JOIN asset_records r ON r.id = s.record_id
+			JOIN software w ON w.name = s.name AND w.version = s.version AND w.publisher = s.publisher
+			ORDER BY s.seq
+			ON CONFLICT (record_id, software_id, install_path) DO NOTHING`)
+		if err != nil {
+			return fmt.Errorf("insert installed software: %w", err)
+		}
+	}
+
+	for _, tb := range itemOrder {
+		st := items[tb]
+		if err := t.load(ctx, st); err != nil {
+			return err
+		}
+		cols := store.ItemColumns[tb]
+		q := `INSERT INTO ` + tb + ` (record_id, asset_id, ordinal` + commaList(cols) + `, attributes)
+			SELECT s.record_id, r.asset_id, s.ordinal` + commaList(prefixedEach("s.", cols)) + `, coalesce(s.attributes, '{}') FROM ` + st.name + ` s
+			JOIN asset_records r ON r.id = s.record_id`
+		if tb == "record_items" {
+			q = `INSERT INTO record_items (record_id, entity, ordinal, attributes)
+				SELECT s.record_id, s.entity, s.ordinal, coalesce(s.attributes, '{}') FROM ` + st.name + ` s
+				JOIN asset_records r ON r.id = s.record_id`
+		}
+		tag, err := t.tx.Exec(ctx, q)
+		if err != nil {
+			return fmt.Errorf("insert %s: %w", tb, err)
+		}
+		if n := tag.RowsAffected(); n != int64(len(st.rows)) {
+			return fmt.Errorf("insert %s: %d of %d rows belong to no stored record", tb, int64(len(st.rows))-n, len(st.rows))
+		}
+	}
+
+	if err := t.load(ctx, recs); err != nil {
+		return err
+	}
+	tag, err := t.tx.Exec(ctx, `UPDATE asset_records r SET raw_hash = s.raw_hash, attributes = coalesce(s.attributes, '{}'),
+		software_installs = s.software_installs, findings = s.findings, last_seen = $1, last_run_id = $2, state = 'active'
+		FROM `+recs.name+` s WHERE r.id = s.id`, ws.At, ws.RunID)
+	if err != nil {
+		return fmt.Errorf("update records: %w", err)
+	}
+	if n := tag.RowsAffected(); n != int64(len(recs.rows)) {
+		return fmt.Errorf("update records: %d of %d records are not stored", int64(len(recs.rows))-n, len(recs.rows))
+	}
+	return nil
+}
+
+// itemStaging returns the staging table of a list table, new when items
+// has none yet.
+func (t *tx) itemStaging(items map[string]*staging, tb string) (*staging, error) {
+	if st := items[tb]; st != nil {
+		return st, nil
+	}
+	cols, ok := store.ItemColumns[tb]
+	if !ok {
+		return nil, fmt.Errorf("unknown list table %q", tb)
+	}
+	extra, extraKinds := []string{"record_id", "ordinal"}, []kind{kindInt, kindInt}
+	if tb == "record_items" {
+		extra, extraKinds = append(extra, "entity"), append(extraKinds, kindText)
+	}
+	names, ks := t.s.stageCols(tb, extra, extraKinds, append(append([]string{}, cols...), "attributes")...)
+	return newStaging(tb, names, ks), nil
+}
+
+// commaList returns ", a, b" for cols a and b ("" for none).
+func commaList(cols []string) string {
+	if len(cols) == 0 {
+		return ""
+	}
+	return ", " + strings.Join(cols, ", ")
+}
+
+func prefixedEach(p string, cols []string) []string {
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		out[i] = p + c
+	}
+	return out
+}
+
+func (t *tx) applyVulns(ctx context.Context, ws *store.WriteSet) error {
+	if len(ws.Vulns) > 0 {
+		cols, ks := t.s.stageCols("vulns", nil, nil, append(append([]string{"qid"}, store.VulnColumns...), "attributes", "hash")...)
+		st := newStaging("vulns", cols, ks)
+		// One row per QID (the last one given wins), as successive upserts
+		// would leave it.
+		last := map[int64]int{}
+		for i, v := range ws.Vulns {
+			last[v.QID] = i
+		}
+		var qids, cveQIDs, atkQIDs []int64
+		var cves, atkKinds, atkIDs []string
+		var atkNames []*string
+		for i, v := range ws.Vulns {
+			if last[v.QID] != i {
+				continue
+			}
+			if len(v.Values) != len(store.VulnColumns) {
+				return fmt.Errorf("vuln %d: %d values, want %d", v.QID, len(v.Values), len(store.VulnColumns))
+			}
+			if err := st.add(append(append([]any{v.QID}, v.Values...), v.Attributes, v.Hash)...); err != nil {
+				return fmt.Errorf("vuln %d: %w", v.QID, err)
+			}
+			qids = append(qids, v.QID)
+			for _, c := range v.CVEs {
+				cveQIDs, cves = append(cveQIDs, v.QID), append(cves, cleanText(c))
+			}
+			for _, a := range v.Attack {
+				name, err := convert(kindText, a.Name)
+				if err != nil {
+					return fmt.Errorf("vuln %d: ATT&CK name: %w", v.QID, err)
+				}
+				var np *string
+				if name != nil {
+					s := name.(string)
+					np = &s
+				}
+				atkQIDs, atkKinds, atkIDs, atkNames = append(atkQIDs, v.QID), append(atkKinds, a.Kind), append(atkIDs, cleanText(a.ID)), append(atkNames, np)
+			}
+		}
+		if err := t.load(ctx, st); err != nil {
+			return err
+		}
+		vc := store.VulnColumns
+		set := make([]string, 0, len(vc)+5)
+		for _, c := range append(append([]string{}, vc...), "attributes", "hash", "last_seen", "last_run_id", "changed_run_id") {
+			set = append(set, c+" = excluded."+c)
+		}
+		_, err := t.tx.Exec(ctx, `INSERT INTO vulns (qid`+commaList(vc)+`, attributes, hash, first_seen, last_seen, first_run_id, last_run_id, changed_run_id)
+			SELECT qid`+commaList(vc)+`, coalesce(attributes, '{}'), hash, $1, $1, $2, $2, $2 FROM `+st.name+`
+			ON CONFLICT (qid) DO UPDATE SET `+strings.Join(set, ", "), ws.At, ws.RunID)
+		if err != nil {
+			return fmt.Errorf("upsert KnowledgeBase entries: %w", err)
+		}
+		b := &pgx.Batch{}
+		b.Queue(`DELETE FROM vuln_cves WHERE qid = ANY($1)`, qids)
+		b.Queue(`DELETE FROM vuln_attack WHERE qid = ANY($1)`, qids)
+		if len(cves) > 0 {
+			b.Queue(`INSERT INTO vuln_cves (qid, cve_id) SELECT * FROM unnest($1::bigint[], $2::text[]) ON CONFLICT DO NOTHING`, cveQIDs, cves)
+		}
+		if len(atkIDs) > 0 {
+			b.Queue(`INSERT INTO vuln_attack (qid, kind, attack_id, name) SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) ON CONFLICT DO NOTHING`,
+				atkQIDs, atkKinds, atkIDs, atkNames)
+		}
+		if err := sendBatch(ctx, t.tx, b); err != nil {
+			return fmt.Errorf("replace CVEs and ATT&CK entries: %w", err)
+		}
+	}
+	if len(ws.VulnsSeen) > 0 {
+		if _, err := t.tx.Exec(ctx, `UPDATE vulns SET last_seen = $1, last_run_id = $2 WHERE qid = ANY($3)`, ws.At, ws.RunID, ws.VulnsSeen); err != nil {
+			return fmt.Errorf("mark KnowledgeBase entries seen: %w", err)
+		}
+	}
+	return nil
+}
+
+func (t *tx) applyFindings(ctx context.Context, ws *store.WriteSet) error {
+	fc := store.FindingColumns
+	var ins, upd *staging
+	var lastUpd map[int64]int
+	for i, f := range ws.Findings {
+		if len(f.Values) != len(fc) {
+			return fmt.Errorf("finding %q of record %d: %d values, want %d", f.Key, f.RecordID, len(f.Values), len(fc))
+		}
+		if f.ID != 0 {
+			if lastUpd == nil {
+				lastUpd = map[int64]int{}
+			}
+			lastUpd[f.ID] = i
+		}
+	}
+	for i, f := range ws.Findings {
+		var err error
+		if f.ID == 0 {
+			if ins == nil {
+				cols, ks := t.s.stageCols("findings", []string{"seq"}, []kind{kindInt},
+					append([]string{"record_id", "finding_key", "qid", "port", "protocol", "ssl", "instance"}, fc...)...)
+				ins = newStaging("findings_new", cols, ks)
+			}
+			err = ins.add(append([]any{int64(i), f.RecordID, f.Key, f.QID, f.Port, f.Protocol, f.SSL, f.Instance}, f.Values...)...)
+		} else {
+			if lastUpd[f.ID] != i {
+				continue // written twice: the last write wins
+			}
+			if upd == nil {
+				cols, ks := t.s.stageCols("findings", []string{"status_changed"}, []kind{kindBool}, append([]string{"id", "record_id"}, fc...)...)
+				upd = newStaging("findings_updated", cols, ks)
+			}
+			err = upd.add(append([]any{f.StatusChanged, f.ID, f.RecordID}, f.Values...)...)
+		}
+		if err != nil {
+			return fmt.Errorf("finding %q of record %d: %w", f.Key, f.RecordID, err)
+		}
+	}
+	vals := func(p string) string {
+		out := make([]string, len(fc))
+		for i, c := range fc {
+			out[i] = p + c
+			if c == "qds_derived" {
+				out[i] = "coalesce(" + p + c + ", false)"
+			} else if c == "attributes" {
+				out[i] = "coalesce(" + p + c + ", '{}')"
+			}
+		}
+		return strings.Join(out, ", ")
+	}
+	if ins != nil {
+		if err := t.load(ctx, ins); err != nil {
+			return err
+		}
+		tag, err := t.tx.Exec(ctx, `INSERT INTO findings (record_id, asset_id, finding_key, qid, port, protocol, ssl, instance, `+strings.Join(fc, ", ")+`,
+			state, first_seen, last_seen, first_run_id, last_run_id, status_run_id)
+			SELECT s.record_id, r.asset_id, s.finding_key, s.qid, s.port, s.protocol, coalesce(s.ssl, false), s.instance, `+vals("s.")+`,
+			'active', $1, $1, $2, $2, $2
+			FROM `+ins.name+` s JOIN asset_records r ON r.id = s.record_id ORDER BY s.seq`, ws.At, ws.RunID)
+		if err != nil {
+			return fmt.Errorf("insert findings: %w", err)
+		}
+		if n := tag.RowsAffected(); n != int64(len(ins.rows)) {
+			return fmt.Errorf("insert findings: %d of %d findings belong to no stored record", int64(len(ins.rows))-n, len(ins.rows))
+		}
+	}
+	if upd != nil {
+		if err := t.load(ctx, upd); err != nil {
+			return err
+		}
+		set := make([]string, len(fc))
+		for i, c := range fc {
+			set[i] = c + " = s." + c
+			switch c {
+			case "qds_derived":
+				set[i] = c + " = coalesce(s." + c + ", false)"
+			case "attributes":
+				set[i] = c + " = coalesce(s." + c + ", '{}')"
+			}
+		}
+		tag, err := t.tx.Exec(ctx, `UPDATE findings f SET `+strings.Join(set, ", ")+`,
+			asset_id = coalesce(r.asset_id, f.asset_id), state = 'active', last_seen = $1, last_run_id = $2,
+			status_run_id = CASE WHEN s.status_changed THEN $2 ELSE f.status_run_id END
+			FROM `+upd.name+` s LEFT JOIN asset_records r ON r.id = s.record_id WHERE f.id = s.id`, ws.At, ws.RunID)
+		if err != nil {
+			return fmt.Errorf("update findings: %w", err)
+		}
+		if n := tag.RowsAffected(); n != int64(len(upd.rows)) {
+			return fmt.Errorf("update findings: %d of %d findings are not stored", int64(len(upd.rows))-n, len(upd.rows))
+		}
+	}
+	b := &pgx.Batch{}
+	if len(ws.Touched) > 0 {
+		b.Queue(`UPDATE findings SET last_seen = $1, last_run_id = $2 WHERE id = ANY($3)`, ws.At, ws.RunID, ws.Touched)
+	}
+	if len(ws.Missing) > 0 {
+		b.Queue(`UPDATE findings SET state = 'missing', last_run_id = $1 WHERE id = ANY($2)`, ws.RunID, ws.Missing)
+	}
+	if err := sendBatch(ctx, t.tx, b); err != nil {
+		return fmt.Errorf("mark findings seen or missing: %w", err)
+	}
+	return nil
+}
+
+func (t *tx) applyChanges(ctx context.Context, ws *store.WriteSet) error {
+	if len(ws.Changes) == 0 {
+		return nil
+	}
+	st := newStaging("changes", []string{"seq", "kind", "asset_id", "record_id", "finding_id", "finding_key", "qid", "old_value", "new_value"},
+		[]kind{kindInt, kindText, kindInt, kindInt, kindInt, kindText, kindInt, kindText, kindText})
+	for i, c := range ws.Changes {
+		if err := st.add(int64(i), c.Kind, c.AssetID, c.RecordID, c.FindingID, c.FindingKey, c.QID, c.Old, c.New); err != nil {
+			return fmt.Errorf("%s change: %w", c.Kind, err)
+		}
+	}
+	if err := t.load(ctx, st); err != nil {
+		return err
+	}
+	_, err := t.tx.Exec(ctx, `INSERT INTO changes (run_id, kind, asset_id, record_id, finding_id, qid, old_value, new_value, at)
+		SELECT $1, s.kind, coalesce(r.asset_id, s.asset_id), nullif(s.record_id, 0),
+			CASE WHEN s.finding_id <> 0 THEN s.finding_id ELSE f.id END, nullif(s.qid, 0), s.old_value, s.new_value, $2
+		FROM `+st.name+` s
+		LEFT JOIN asset_records r ON s.record_id <> 0 AND r.id = s.record_id
+		LEFT JOIN findings f ON s.finding_id = 0 AND s.finding_key <> '' AND f.record_id = s.record_id AND f.finding_key = s.finding_key
+		ORDER BY s.seq`, ws.RunID, ws.At)
+	if err != nil {
+		return fmt.Errorf("insert changes: %w", err)
+	}
+	return nil
+}
+
+func (t *tx) applyConflicts(ctx context.Context, ws *store.WriteSet) error {
+	b := &pgx.Batch{}
+	for _, c := range ws.Conflicts {
+		vals, err := rowOf("identity_conflicts", []string{"attribute", "value", "other_value", "other_asset_id", "candidates"},
+			[]kind{kindText, kindText, kindText, kindInt, kindJSON}, []any{c.Attribute, c.Value, c.OtherValue, c.OtherAsset, c.Candidates})
+		if err != nil {
+			return err
+		}
+		if vals[4] == nil {
+			vals[4] = "[]"
+		}
+		b.Queue(`INSERT INTO identity_conflicts (run_id, record_id, rule, chosen, candidates, at, kind, attribute, value, other_value, other_asset_id)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+			ws.RunID, c.RecordID, c.Rule, c.Chosen, vals[4], ws.At, c.Kind, vals[0], vals[1], vals[2], vals[3])
+	}
+	return sendBatch(ctx, t.tx, b)
+}
+
+func (t *tx) applyQuarantine(ctx context.Context, ws *store.WriteSet) error {
+	b := &pgx.Batch{}
+	for _, q := range ws.Quarantine {
+		raw := q.RawGzip
+		if raw == nil {
+			raw = []byte{}
+		}
+		b.Queue(`INSERT INTO quarantine (run_id, source, subscription, native_key, reason, raw, raw_hash, first_seen, last_seen)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
+			ON CONFLICT (source, subscription, native_key, raw_hash) DO UPDATE SET run_id = excluded.run_id, reason = excluded.reason,
+				last_seen = excluded.last_seen, times = quarantine.times + 1`,
+			ws.RunID, ws.Source, ws.Subscription, cleanText(q.Key), cleanText(q.Reason), raw, q.RawHash, ws.At)
+	}
+	return sendBatch(ctx, t.tx, b)
+}

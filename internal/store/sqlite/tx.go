@@ -1,0 +1,1059 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/qflow/qflow/internal/store"
+	"github.com/qflow/qflow/internal/sync"
+)
+
+const timeFormat = time.RFC3339Nano
+
+// ts formats a time as stored: RFC 3339 in UTC, to the microsecond (the
+// precision PostgreSQL keeps, so both stores read the same).
+func ts(t time.Time) string { return t.UTC().Truncate(time.Microsecond).Format(timeFormat) }
+
+// arg converts a store value to what this schema keeps: times as RFC 3339
+// text, booleans as 0/1.
+func arg(v any) any {
+	switch t := v.(type) {
+	case time.Time:
+		return ts(t)
+	case bool:
+		if t {
+			return 1
+		}
+		return 0
+	case []string:
+		b, _ := json.Marshal(t)
+		return string(b)
+	}
+	return v
+}
+
+func args(vs []any) []any {
+	out := make([]any, len(vs))
+	for i, v := range vs {
+		out[i] = arg(v)
+	}
+	return out
+}
+
+// placeholders returns "?, ?, …" for n arguments.
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
+type swKey struct{ name, version, publisher string }
+
+// tx is a store.Tx on the writer connection.
+type tx struct {
+	s     *Store
+	tx    *sql.Tx
+	ctx   context.Context // statements run without cancellation (see Update)
+	stmts map[string]*sql.Stmt
+	// pending are software catalog ids assigned in this transaction.
+	pending map[swKey]int64
+}
+
+var _ store.Tx = (*tx)(nil)
+
+// Update implements store.Store: one IMMEDIATE transaction on the writer
+// connection (SQLite has one writer: transactions of every lock
+// serialize).
+func (s *Store) Update(ctx context.Context, _ store.Lock, fn func(store.Tx) error) (err error) {
+	t, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: begin: %w", err)
+	}
+	// Statements run without cancellation: the driver would otherwise start
+	// a watcher goroutine per statement, which dominates the cost of small
+	// inserts. The transaction as a whole still ends with ctx.
+	x := &tx{s: s, tx: t, ctx: context.WithoutCancel(ctx), stmts: map[string]*sql.Stmt{}, pending: map[swKey]int64{}}
+	defer func() {
+		for _, st := range x.stmts {
+			st.Close()
+		}
+		if p := recover(); p != nil {
+			_ = t.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			_ = t.Rollback()
+		}
+	}()
+	if err = fn(x); err != nil {
+		return fmt.Errorf("sqlite: %w", err)
+	}
+	if err = ctx.Err(); err != nil {
+		return fmt.Errorf("sqlite: %w", err)
+	}
+	if err = t.Commit(); err != nil {
+		return fmt.Errorf("sqlite: commit: %w", err)
+	}
+	for k, v := range x.pending { // committed: the new catalog ids are real now
+		s.swCache[k] = v
+	}
+	if len(s.swCache) > 200_000 { // bound memory on huge catalogs
+		clear(s.swCache)
+	}
+	return nil
+}
+
+func (x *tx) stmt(q string) (*sql.Stmt, error) {
+	if st, ok := x.stmts[q]; ok {
+		return st, nil
+	}
+	st, err := x.tx.PrepareContext(x.ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("prepare: %w", err)
+	}
+	x.stmts[q] = st
+	return st, nil
+}
+
+func (x *tx) exec(q string, a ...any) (sql.Result, error) {
+	st, err := x.stmt(q)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(x.ctx, a...)
+}
+
+func (x *tx) insertID(q string, a ...any) (int64, error) {
+	r, err := x.exec(q, a...)
+	if err != nil {
+		return 0, err
+	}
+	return r.LastInsertId()
+}
+
+// column runs a one-column query in the transaction.
+func column[T any](x *tx, q string, a ...any) ([]T, error) {
+	st, err := x.stmt(q)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := st.QueryContext(x.ctx, a...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		var v T
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// chunks calls fn with slices of ids of at most 500.
+func chunks[T any](ids []T, fn func([]T) error) error {
+	for len(ids) > 0 {
+		c := ids[:min(len(ids), 500)]
+		ids = ids[len(c):]
+		if err := fn(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func anys[T any](xs []T) []any {
+	out := make([]any, len(xs))
+	for i, x := range xs {
+		out[i] = x
+	}
+	return out
+}
+
+// Setting implements store.Tx.
+func (x *tx) Setting(ctx context.Context, key string) (string, bool, error) {
+	return setting(ctx, x.tx, key)
+}
+
+type rowQueryer interface {
+	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
+}
+
+func setting(ctx context.Context, db rowQueryer, key string) (string, bool, error) {
+	var v string
+	err := db.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("sqlite: read setting %s: %w", key, err)
+	}
+	return v, true, nil
+}
+
+// SetSetting implements store.Tx.
+func (x *tx) SetSetting(ctx context.Context, key, value string) error {
+	var err error
+	if value == "" {
+		_, err = x.tx.ExecContext(ctx, `DELETE FROM settings WHERE key = ?`, key)
+	} else {
+		_, err = x.tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
+	}
+	if err != nil {
+		return fmt.Errorf("save setting %s: %w", key, err)
+	}
+	return nil
+}
+
+// InsertRun implements store.Tx.
+func (x *tx) InsertRun(_ context.Context, run *sync.Run) error {
+	id, err := x.insertID(`INSERT INTO runs (source, subscription, mode, state, started_at, map_name, map_hash) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		run.Source, run.Subscription, string(run.Mode), run.State, ts(run.StartedAt), run.MapName, run.MapHash)
+	if err != nil {
+		return err
+	}
+	run.ID = id
+	return nil
+}
+
+// ResumeRun implements store.Tx.
+func (x *tx) ResumeRun(ctx context.Context, run *sync.Run) error {
+	var c sync.Counts
+	var calls int64
+	var started string
+	f := &c.Findings
+	err := x.tx.QueryRowContext(ctx, `SELECT seen, new, updated, unchanged, quarantined, software_installs, api_calls, started_at,
+		findings_seen, findings_new, findings_updated, findings_fixed, findings_reopened, findings_missing, vulns FROM runs WHERE id = ?`, run.ID).
+		Scan(&c.Seen, &c.New, &c.Updated, &c.Unchanged, &c.Quarantined, &c.SoftwareInstalls, &calls, &started,
+			&f.Seen, &f.New, &f.Updated, &f.Fixed, &f.Reopened, &f.Missing, &c.Vulns)
+	if err != nil {
+		return err
+	}
+	run.Counts, run.APICalls = c, calls
+	if t, err := time.Parse(timeFormat, started); err == nil {
+		run.StartedAt = t
+	}
+	_, err = x.tx.ExecContext(ctx, `UPDATE runs SET state = ?, resumed = resumed + 1, error = NULL, finished_at = NULL WHERE id = ?`, sync.StateProcessing, run.ID)
+	return err
+}
+
+// AddRunCounts implements store.Tx.
+func (x *tx) AddRunCounts(_ context.Context, id int64, c sync.Counts) error {
+	f := c.Findings
+	_, err := x.exec(`UPDATE runs SET seen = seen + ?, new = new + ?, updated = updated + ?, unchanged = unchanged + ?,
+		quarantined = quarantined + ?, software_installs = software_installs + ?,
+		findings_seen = findings_seen + ?, findings_new = findings_new + ?, findings_updated = findings_updated + ?,
+		findings_fixed = findings_fixed + ?, findings_reopened = findings_reopened + ?, findings_missing = findings_missing + ?,
+		vulns = vulns + ? WHERE id = ?`,
+		c.Seen, c.New, c.Updated, c.Unchanged, c.Quarantined, c.SoftwareInstalls,
+		f.Seen, f.New, f.Updated, f.Fixed, f.Reopened, f.Missing, c.Vulns, id)
+	return err
+}
+
+// EndRun implements store.Tx.
+func (x *tx) EndRun(ctx context.Context, run *sync.Run, findingsStale int64) error {
+	var errText any
+	if run.Error != "" {
+		errText = run.Error
+	}
+	_, err := x.tx.ExecContext(ctx, `UPDATE runs SET state = ?, finished_at = ?, api_calls = ?, stale = ?, findings_stale = ?, error = ? WHERE id = ?`,
+		run.State, ts(run.FinishedAt), run.APICalls, run.Counts.Stale, findingsStale, errText, run.ID)
+	return err
+}
+
+// SaveCheckpoint implements store.Tx.
+func (x *tx) SaveCheckpoint(_ context.Context, cp sync.Checkpoint) error {
+	b, err := json.Marshal(cp)
+	if err != nil {
+		return fmt.Errorf("encode cursor: %w", err)
+	}
+	_, err = x.exec(`INSERT INTO cursors (source, subscription, state, updated_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (source, subscription) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`,
+		cp.Source, cp.Subscription, string(b), ts(time.Now()))
+	if err != nil {
+		return fmt.Errorf("save cursor: %w", err)
+	}
+	return nil
+}
+
+// Records implements store.Tx.
+func (x *tx) Records(_ context.Context, source, subscription string, keys []string) (map[string]store.RecordState, error) {
+	out := make(map[string]store.RecordState, len(keys))
+	err := chunks(keys, func(c []string) error {
+		st, err := x.stmt(`SELECT native_key, id, asset_id, raw_hash, software_installs, findings FROM asset_records
+			WHERE source = ? AND subscription = ? AND native_key IN (` + placeholders(len(c)) + `)`)
+		if err != nil {
+			return err
+		}
+		rows, err := st.QueryContext(x.ctx, append([]any{source, subscription}, anys(c)...)...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var k string
+			var r store.RecordState
+			if err := rows.Scan(&k, &r.ID, &r.AssetID, &r.Hash, &r.SoftwareInstalls, &r.Findings); err != nil {
+				return err
+			}
+			out[k] = r
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// TouchRecords implements store.Tx.
+func (x *tx) TouchRecords(_ context.Context, runID int64, at time.Time, ids []int64) error {
+	now := ts(at)
+	for _, id := range ids {
+		if _, err := x.exec(`UPDATE findings SET last_seen = ?, last_run_id = ? WHERE record_id = ? AND state = 'active'`, now, runID, id); err != nil {
+			return err
+		}
+		if _, err := x.exec(`UPDATE asset_records SET last_seen = ?, last_run_id = ?, state = 'active' WHERE id = ?`, now, runID, id); err != nil {
+			return err
+		}
+		if _, err := x.exec(`UPDATE assets SET last_seen = ?, state = 'active' WHERE id = (SELECT asset_id FROM asset_records WHERE id = ?)`, now, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Findings implements store.Tx.
+func (x *tx) Findings(_ context.Context, recordIDs []int64) (map[int64][]store.FindingState, error) {
+	out := map[int64][]store.FindingState{}
+	for _, id := range recordIDs {
+		st, err := x.stmt(`SELECT id, finding_key, coalesce(status, ''), hash, state FROM findings WHERE record_id = ?`)
+		if err != nil {
+			return nil, err
+		}
+		rows, err := st.QueryContext(x.ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var f store.FindingState
+			if err := rows.Scan(&f.ID, &f.Key, &f.Status, &f.Hash, &f.State); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[id] = append(out[id], f)
+		}
+		if err := rows.Close(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// Vulns implements store.Tx.
+func (x *tx) Vulns(_ context.Context, qids []int64) (map[int64]string, error) {
+	out := map[int64]string{}
+	err := chunks(qids, func(c []int64) error {
+		st, err := x.stmt(`SELECT qid, hash FROM vulns WHERE qid IN (` + placeholders(len(c)) + `)`)
+		if err != nil {
+			return err
+		}
+		rows, err := st.QueryContext(x.ctx, anys(c)...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var q int64
+			var h string
+			if err := rows.Scan(&q, &h); err != nil {
+				return err
+			}
+			out[q] = h
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// AssetsWith implements store.Tx.
+func (x *tx) AssetsWith(_ context.Context, attribute, value string) ([]int64, error) {
+	return column[int64](x, `SELECT DISTINCT asset_id FROM asset_identifiers WHERE attribute = ? AND value = ? ORDER BY asset_id`, attribute, value)
+}
+
+// AssetValues implements store.Tx.
+func (x *tx) AssetValues(_ context.Context, asset int64, attribute string) ([]string, error) {
+	return column[string](x, `SELECT DISTINCT value FROM asset_identifiers WHERE asset_id = ? AND attribute = ? ORDER BY value`, asset, attribute)
+}
+
+// Carriers implements store.Tx in one query.
+func (x *tx) Carriers(_ context.Context, subscription, attribute, value string, limit int) (map[string][]string, error) {
+	st, err := x.stmt(`SELECT DISTINCT o.attribute, o.value FROM asset_identifiers x
+		JOIN asset_records r ON r.id = x.record_id AND r.subscription = ?
+		JOIN asset_identifiers o ON o.record_id = x.record_id AND o.attribute IN ('bios_serial', 'hardware_uuid', 'agent_id') AND o.attribute <> x.attribute
+		WHERE x.attribute = ? AND x.value = ? LIMIT ?`)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := st.QueryContext(x.ctx, subscription, attribute, value, 3*limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string][]string{}
+	for rows.Next() {
+		var m, v string
+		if err := rows.Scan(&m, &v); err != nil {
+			return nil, err
+		}
+		out[m] = append(out[m], v)
+	}
+	return out, rows.Err()
+}
+
+// AssetRecords implements store.Tx.
+func (x *tx) AssetRecords(_ context.Context, asset int64) ([]store.RecordIdentifiers, error) {
+	ids, err := column[int64](x, `SELECT id FROM asset_records WHERE asset_id = ? ORDER BY id`, asset)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]store.RecordIdentifiers, len(ids))
+	for i, id := range ids {
+		out[i].RecordID = id
+		st, err := x.stmt(`SELECT attribute, value FROM asset_identifiers WHERE record_id = ? ORDER BY attribute, value`)
+		if err != nil {
+			return nil, err
+		}
+		rows, err := st.QueryContext(x.ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var v store.Identifier
+			if err := rows.Scan(&v.Attribute, &v.Value); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[i].Identifiers = append(out[i].Identifiers, v)
+		}
+		if err := rows.Close(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// JunkValues implements store.Tx.
+func (x *tx) JunkValues(ctx context.Context) ([]store.Identifier, error) {
+	rows, err := x.tx.QueryContext(ctx, `SELECT attribute, value FROM identity_junk`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.Identifier
+	for rows.Next() {
+		var v store.Identifier
+		if err := rows.Scan(&v.Attribute, &v.Value); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// AddJunk implements store.Tx.
+func (x *tx) AddJunk(_ context.Context, j store.JunkEntry) error {
+	return addJunk(x.exec, j)
+}
+
+func addJunk(exec func(string, ...any) (sql.Result, error), j store.JunkEntry) error {
+	var err error
+	if j.Origin == "manual" {
+		_, err = exec(`INSERT INTO identity_junk (attribute, value, origin, at) VALUES (?, ?, 'manual', ?)
+			ON CONFLICT (attribute, value) DO UPDATE SET origin = 'manual'`, j.Attribute, j.Value, j.At)
+	} else {
+		_, err = exec(`INSERT INTO identity_junk (attribute, value, origin, machines, subscription, run_id, at) VALUES (?, ?, 'learned', ?, ?, ?, ?)
+			ON CONFLICT (attribute, value) DO NOTHING`, j.Attribute, j.Value, j.Machines, j.Subscription, j.RunID, j.At)
+	}
+	return err
+}
+
+func summaryArgs(a store.AssetSummary) []any {
+	return args([]any{a.Name, a.IPAddress, a.DNSName, a.OSName, a.OSCategory1, a.OSCategory2, a.BIOSSerial, a.HardwareUUID, a.AgentID, a.Criticality})
+}
+
+// InsertAsset implements store.Tx.
+func (x *tx) InsertAsset(_ context.Context, a store.AssetSummary, at time.Time) (int64, error) {
+	return x.insertID(`INSERT INTO assets (name, ip_address, dns_name, os_name, os_category1, os_category2, bios_serial, hw_uuid, agent_id, criticality, first_seen, last_seen)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, append(summaryArgs(a), ts(at), ts(at))...)
+}
+
+// UpdateAsset implements store.Tx.
+func (x *tx) UpdateAsset(_ context.Context, id int64, a store.AssetSummary, overwrite bool, at time.Time) error {
+	q := `UPDATE assets SET name = ?, ip_address = ?, dns_name = ?, os_name = ?, os_category1 = ?, os_category2 = ?,
+		bios_serial = ?, hw_uuid = ?, agent_id = ?, criticality = ?, last_seen = ?, state = 'active' WHERE id = ?`
+	if !overwrite {
+		q = `UPDATE assets SET name = coalesce(name, ?), ip_address = coalesce(ip_address, ?), dns_name = coalesce(dns_name, ?),
+			os_name = coalesce(os_name, ?), os_category1 = coalesce(os_category1, ?), os_category2 = coalesce(os_category2, ?),
+			bios_serial = coalesce(bios_serial, ?), hw_uuid = coalesce(hw_uuid, ?), agent_id = coalesce(agent_id, ?),
+			criticality = coalesce(criticality, ?), last_seen = ?, state = 'active' WHERE id = ?`
+	}
+	_, err := x.exec(q, append(summaryArgs(a), ts(at), id)...)
+	return err
+}
+
+// CopyAsset implements store.Tx.
+func (x *tx) CopyAsset(_ context.Context, from int64) (int64, error) {
+	return x.insertID(`INSERT INTO assets (name, ip_address, dns_name, os_name, os_category1, os_category2, bios_serial, hw_uuid, agent_id, criticality, first_seen, last_seen, state)
+		SELECT name, ip_address, dns_name, os_name, os_category1, os_category2, bios_serial, hw_uuid, agent_id, criticality, first_seen, last_seen, state FROM assets WHERE id = ?`, from)
+}
+
+// InsertRecord implements store.Tx.
+func (x *tx) InsertRecord(_ context.Context, r store.NewRecord) (int64, error) {
+	var by any
+	if r.IdentifiedBy != "" {
+		by = r.IdentifiedBy
+	}
+	return x.insertID(`INSERT INTO asset_records (asset_id, source, subscription, native_key, raw_hash, attributes, first_seen, last_seen, first_run_id, last_run_id, identified_by)
+		VALUES (?, ?, ?, ?, '', '{}', ?, ?, ?, ?, ?)`, r.AssetID, r.Source, r.Subscription, r.NativeKey, ts(r.At), ts(r.At), r.RunID, r.RunID, by)
+}
+
+// SaveIdentifiers implements store.Tx.
+func (x *tx) SaveIdentifiers(_ context.Context, recordID, assetID int64, ids []store.Identifier) error {
+	if _, err := x.exec(`DELETE FROM asset_identifiers WHERE record_id = ?`, recordID); err != nil {
+		return err
+	}
+	for _, v := range ids {
+		if _, err := x.exec(`INSERT INTO asset_identifiers (attribute, value, record_id, asset_id) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+			v.Attribute, v.Value, recordID, assetID); err != nil {
+			return fmt.Errorf("save identifier %s: %w", v.Attribute, err)
+		}
+	}
+	return nil
+}
+
+// assetTables are the tables whose rows belong to a source record and
+// carry its asset.
+var assetTables = []string{"asset_identifiers", "installed_software", "open_ports", "network_interfaces", "volumes", "services", "tags", "findings", "changes"}
+
+// MoveRecords implements store.Tx.
+func (x *tx) MoveRecords(_ context.Context, recordIDs []int64, asset int64) error {
+	for _, id := range recordIDs {
+		if _, err := x.exec(`UPDATE asset_records SET asset_id = ? WHERE id = ?`, asset, id); err != nil {
+			return fmt.Errorf("move record %d: %w", id, err)
+		}
+		for _, t := range assetTables {
+			if _, err := x.exec(`UPDATE `+t+` SET asset_id = ? WHERE record_id = ?`, asset, id); err != nil {
+				return fmt.Errorf("move %s of record %d: %w", t, id, err)
+			}
+		}
+	}
+	return nil
+}
+
+// MergeAssets implements store.Tx.
+func (x *tx) MergeAssets(_ context.Context, survivor int64, others []int64) error {
+	for _, o := range others {
+		if _, err := x.exec(`UPDATE asset_records SET asset_id = ? WHERE asset_id = ?`, survivor, o); err != nil {
+			return err
+		}
+		for _, t := range assetTables {
+			if _, err := x.exec(`UPDATE `+t+` SET asset_id = ? WHERE asset_id = ?`, survivor, o); err != nil {
+				return fmt.Errorf("merge %s of asset %d into %d: %w", t, o, survivor, err)
+			}
+		}
+		if _, err := x.exec(`UPDATE identity_conflicts SET other_asset_id = ? WHERE other_asset_id = ?`, survivor, o); err != nil {
+			return err
+		}
+		if _, err := x.exec(`UPDATE identity_conflicts SET chosen = ? WHERE chosen = ?`, survivor, o); err != nil {
+			return err
+		}
+		if _, err := x.exec(`UPDATE assets SET first_seen = min(first_seen, (SELECT first_seen FROM assets WHERE id = ?)), state = 'active' WHERE id = ?`, o, survivor); err != nil {
+			return err
+		}
+		if _, err := x.exec(`DELETE FROM assets WHERE id = ?`, o); err != nil {
+			return fmt.Errorf("delete merged asset %d: %w", o, err)
+		}
+	}
+	return nil
+}
+
+// childTables are the list tables a record's content replaces.
+var childTables = []string{"installed_software", "open_ports", "network_interfaces", "volumes", "services", "tags", "record_items"}
+
+// Apply implements store.Tx.
+func (x *tx) Apply(_ context.Context, ws *store.WriteSet) error {
+	now := ts(ws.At)
+	for _, r := range ws.Records {
+		if err := x.content(ws, r, now); err != nil {
+			return fmt.Errorf("record %d: %w", r.RecordID, err)
+		}
+	}
+	for _, v := range ws.Vulns {
+		if err := x.vuln(ws, v, now); err != nil {
+			return fmt.Errorf("vuln %d: %w", v.QID, err)
+		}
+	}
+	for _, q := range ws.VulnsSeen {
+		if _, err := x.exec(`UPDATE vulns SET last_seen = ?, last_run_id = ? WHERE qid = ?`, now, ws.RunID, q); err != nil {
+			return err
+		}
+	}
+	for _, f := range ws.Findings {
+		if err := x.finding(ws, f, now); err != nil {
+			return fmt.Errorf("finding %s of record %d: %w", f.Key, f.RecordID, err)
+		}
+	}
+	for _, id := range ws.Touched {
+		if _, err := x.exec(`UPDATE findings SET last_seen = ?, last_run_id = ? WHERE id = ?`, now, ws.RunID, id); err != nil {
+			return fmt.Errorf("touch finding: %w", err)
+		}
+	}
+	for _, id := range ws.Missing {
+		if _, err := x.exec(`UPDATE findings SET state = 'missing', last_run_id = ? WHERE id = ?`, ws.RunID, id); err != nil {
+			return fmt.Errorf("mark finding missing: %w", err)
+		}
+	}
+	for _, c := range ws.Changes {
+		var rec, fid any
+		if c.RecordID != 0 {
+			rec = c.RecordID
+		}
+		if c.FindingID != 0 {
+			fid = c.FindingID
+		}
+		var qid any
+		if c.QID != 0 {
+			qid = c.QID
+		}
+		_, err := x.exec(`INSERT INTO changes (run_id, kind, asset_id, record_id, finding_id, qid, old_value, new_value, at)
+			VALUES (?, ?, coalesce((SELECT asset_id FROM asset_records WHERE id = ?), ?), ?,
+				coalesce(?, (SELECT id FROM findings WHERE record_id = ? AND finding_key = ?)), ?, ?, ?, ?)`,
+			ws.RunID, c.Kind, rec, c.AssetID, rec, fid, rec, c.FindingKey, qid, arg(c.Old), arg(c.New), now)
+		if err != nil {
+			return fmt.Errorf("record %s change: %w", c.Kind, err)
+		}
+	}
+	for _, c := range ws.Conflicts {
+		_, err := x.exec(`INSERT INTO identity_conflicts (run_id, record_id, rule, chosen, candidates, at, kind, attribute, value, other_value, other_asset_id)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, ws.RunID, c.RecordID, c.Rule, c.Chosen, c.Candidates, now, c.Kind,
+			arg(c.Attribute), arg(c.Value), arg(c.OtherValue), arg(c.OtherAsset))
+		if err != nil {
+			return fmt.Errorf("record identity conflict: %w", err)
+		}
+	}
+	for _, q := range ws.Quarantine {
+		_, err := x.exec(`INSERT INTO quarantine (run_id, source, subscription, native_key, reason, raw, raw_hash, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (source, subscription, native_key, raw_hash) DO UPDATE SET run_id = excluded.run_id, reason = excluded.reason, last_seen = excluded.last_seen, times = times + 1`,
+			ws.RunID, ws.Source, ws.Subscription, q.Key, q.Reason, q.RawGzip, q.RawHash, now, now)
+		if err != nil {
+			return fmt.Errorf("quarantine record %q: %w", q.Key, err)
+		}
+	}
+	return nil
+}
+
+func (x *tx) content(ws *store.WriteSet, r store.RecordContent, now string) error {
+	for _, t := range childTables {
+		if _, err := x.exec(`DELETE FROM `+t+` WHERE record_id = ?`, r.RecordID); err != nil {
+			return fmt.Errorf("replace %s: %w", t, err)
+		}
+	}
+	var assetID int64
+	if err := x.tx.QueryRowContext(x.ctx, `SELECT asset_id FROM asset_records WHERE id = ?`, r.RecordID).Scan(&assetID); err != nil {
+		return fmt.Errorf("look up record: %w", err)
+	}
+	for _, in := range r.Installs {
+		swID, err := x.software(in)
+		if err != nil {
+			return err
+		}
+		if _, err := x.exec(`INSERT INTO installed_software (record_id, asset_id, software_id, install_path, install_date, attributes) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (record_id, software_id, install_path) DO NOTHING`, r.RecordID, assetID, swID, in.InstallPath, arg(in.InstallDate), in.Attributes); err != nil {
+			return fmt.Errorf("insert installed software: %w", err)
+		}
+	}
+	for _, it := range r.Items {
+		var err error
+		if it.Table == "record_items" {
+			_, err = x.exec(`INSERT INTO record_items (record_id, entity, ordinal, attributes) VALUES (?, ?, ?, ?)`, r.RecordID, it.Entity, it.Ordinal, it.Attributes)
+		} else {
+			cols, ok := store.ItemColumns[it.Table]
+			if !ok || len(cols) != len(it.Values) {
+				return fmt.Errorf("list row of unknown table %q", it.Table)
+			}
+			q := `INSERT INTO ` + it.Table + ` (record_id, asset_id, ordinal, ` + strings.Join(cols, ", ") + `, attributes) VALUES (` + placeholders(len(cols)+4) + `)`
+			_, err = x.exec(q, append(append([]any{r.RecordID, assetID, it.Ordinal}, args(it.Values)...), it.Attributes)...)
+		}
+		if err != nil {
+			return fmt.Errorf("insert %s: %w", it.Entity, err)
+		}
+	}
+	_, err := x.exec(`UPDATE asset_records SET raw_hash = ?, attributes = ?, software_installs = ?, findings = ?, last_seen = ?, last_run_id = ?, state = 'active' WHERE id = ?`,
+		r.Hash, r.Attributes, r.SoftwareInstalls, r.Findings, now, ws.RunID, r.RecordID)
+	return err
+}
+
+// software returns the catalog id of a software, inserting it if new.
+func (x *tx) software(in store.Install) (int64, error) {
+	k := swKey{in.Name, in.Version, in.Publisher}
+	if id, ok := x.s.swCache[k]; ok {
+		return id, nil
+	}
+	if id, ok := x.pending[k]; ok {
+		return id, nil
+	}
+	st, err := x.stmt(`INSERT INTO software (name, version, publisher, attributes) VALUES (?, ?, ?, ?)
+		ON CONFLICT (name, version, publisher) DO UPDATE SET attributes = excluded.attributes RETURNING id`)
+	if err != nil {
+		return 0, err
+	}
+	var id int64
+	if err := st.QueryRowContext(x.ctx, k.name, k.version, k.publisher, in.SoftwareAttributes).Scan(&id); err != nil {
+		return 0, fmt.Errorf("upsert software %q %q: %w", k.name, k.version, err)
+	}
+	x.pending[k] = id
+	return id, nil
+}
+
+func (x *tx) vuln(ws *store.WriteSet, v store.VulnWrite, now string) error {
+	if len(v.Values) != len(store.VulnColumns) {
+		return fmt.Errorf("%d values for %d columns", len(v.Values), len(store.VulnColumns))
+	}
+	a := append([]any{v.QID}, args(v.Values)...)
+	a = append(a, v.Attributes, v.Hash, now, now, ws.RunID, ws.RunID, ws.RunID)
+	_, err := x.exec(`INSERT INTO vulns (qid, title, vuln_type, severity, category, published, last_modified, patchable, cvss2_base, cvss3_base, cvss3_vector,
+		attributes, hash, first_seen, last_seen, first_run_id, last_run_id, changed_run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (qid) DO UPDATE SET title = excluded.title, vuln_type = excluded.vuln_type, severity = excluded.severity,
+		category = excluded.category, published = excluded.published, last_modified = excluded.last_modified, patchable = excluded.patchable,
+		cvss2_base = excluded.cvss2_base, cvss3_base = excluded.cvss3_base, cvss3_vector = excluded.cvss3_vector,
+		attributes = excluded.attributes, hash = excluded.hash, last_seen = excluded.last_seen, last_run_id = excluded.last_run_id,
+		changed_run_id = excluded.changed_run_id`, a...)
+	if err != nil {
+		return fmt.Errorf("upsert: %w", err)
+	}
+	for _, t := range []string{"vuln_cves", "vuln_attack"} {
+		if _, err := x.exec(`DELETE FROM `+t+` WHERE qid = ?`, v.QID); err != nil {
+			return fmt.Errorf("replace %s: %w", t, err)
+		}
+	}
+	for _, c := range v.CVEs {
+		if _, err := x.exec(`INSERT INTO vuln_cves (qid, cve_id) VALUES (?, ?) ON CONFLICT DO NOTHING`, v.QID, c); err != nil {
+			return fmt.Errorf("insert CVE: %w", err)
+		}
+	}
+	for _, at := range v.Attack {
+		if _, err := x.exec(`INSERT INTO vuln_attack (qid, kind, attack_id, name) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`, v.QID, at.Kind, at.ID, arg(at.Name)); err != nil {
+			return fmt.Errorf("insert ATT&CK %s: %w", at.Kind, err)
+		}
+	}
+	return nil
+}
+
+var (
+	findingSet    = strings.Join(store.FindingColumns, " = ?, ") + " = ?"
+	findingInsert = `INSERT INTO findings (record_id, asset_id, finding_key, qid, port, protocol, ssl, instance, ` + strings.Join(store.FindingColumns, ", ") +
+		`, first_seen, last_seen, first_run_id, last_run_id, status_run_id)
+		VALUES (?, (SELECT asset_id FROM asset_records WHERE id = ?), ` + placeholders(6+len(store.FindingColumns)+5) + `)`
+	findingUpdate = `UPDATE findings SET ` + findingSet + `, asset_id = (SELECT asset_id FROM asset_records WHERE id = ?), state = 'active',
+		last_seen = ?, last_run_id = ?, status_run_id = coalesce(?, status_run_id) WHERE id = ?`
+)
+
+func (x *tx) finding(ws *store.WriteSet, f store.FindingWrite, now string) error {
+	if len(f.Values) != len(store.FindingColumns) {
+		return fmt.Errorf("%d values for %d columns", len(f.Values), len(store.FindingColumns))
+	}
+	vals := args(f.Values)
+	if f.ID != 0 {
+		var statusRun any
+		if f.StatusChanged {
+			statusRun = ws.RunID
+		}
+		_, err := x.exec(findingUpdate, append(vals, f.RecordID, now, ws.RunID, statusRun, f.ID)...)
+		return err
+	}
+	a := append([]any{f.RecordID, f.RecordID, f.Key, f.QID, arg(f.Port), arg(f.Protocol), arg(f.SSL), arg(f.Instance)}, vals...)
+	a = append(a, now, now, ws.RunID, ws.RunID, ws.RunID)
+	_, err := x.exec(findingInsert, a...)
+	return err
+}
+
+// MarkUnseen implements store.Tx.
+func (x *tx) MarkUnseen(ctx context.Context, run *sync.Run) (int64, int64, []store.GoneAsset, error) {
+	// A record the source could not deliver this run (quarantined, e.g. a
+	// stuck host) was not seen to disappear: it stays active.
+	res, err := x.tx.ExecContext(ctx, `UPDATE asset_records SET state = 'stale' WHERE state = 'active' AND last_run_id <> ?
+		AND last_run_id IN (SELECT id FROM runs WHERE source = ? AND subscription = ?)
+		AND native_key NOT IN (SELECT native_key FROM quarantine WHERE run_id = ?)`,
+		run.ID, run.Source, run.Subscription, run.ID)
+	if err != nil {
+		return 0, 0, nil, err
+	}
+	recs, _ := res.RowsAffected()
+	res, err = x.tx.ExecContext(ctx, `UPDATE findings SET state = 'stale', last_run_id = ? WHERE state = 'active'
+		AND record_id IN (SELECT id FROM asset_records WHERE state = 'stale')`, run.ID)
+	if err != nil {
+		return 0, 0, nil, fmt.Errorf("mark findings of unseen hosts stale: %w", err)
+	}
+	fs, _ := res.RowsAffected()
+	rows, err := x.tx.QueryContext(ctx, `SELECT a.id, coalesce((SELECT max(r.id) FROM asset_records r WHERE r.asset_id = a.id AND r.source = upper(?) AND r.subscription = ?), 0)
+		FROM assets a WHERE a.state = 'active' AND NOT EXISTS (SELECT 1 FROM asset_records r WHERE r.asset_id = a.id AND r.state = 'active') ORDER BY a.id`,
+		run.Source, run.Subscription)
+	if err != nil {
+		return 0, 0, nil, err
+	}
+	defer rows.Close()
+	var gone []store.GoneAsset
+	for rows.Next() {
+		var g store.GoneAsset
+		if err := rows.Scan(&g.AssetID, &g.RecordID); err != nil {
+			return 0, 0, nil, err
+		}
+		gone = append(gone, g)
+	}
+	return recs, fs, gone, rows.Err()
+}
+
+// SetAssetsState implements store.Tx.
+func (x *tx) SetAssetsState(_ context.Context, ids []int64, state string) error {
+	for _, id := range ids {
+		if _, err := x.exec(`UPDATE assets SET state = ? WHERE id = ?`, state, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RunAssets implements store.Tx.
+func (x *tx) RunAssets(_ context.Context, runID int64) ([]int64, error) {
+	return column[int64](x, `SELECT asset_id FROM asset_records WHERE last_run_id = ?1
+		UNION SELECT asset_id FROM findings WHERE last_run_id = ?1
+		UNION SELECT asset_id FROM changes WHERE run_id = ?1
+		UNION SELECT CAST(old_value AS INTEGER) FROM changes WHERE run_id = ?1 AND kind = '`+store.ChangeAssetSplit+`'
+		ORDER BY 1`, runID)
+}
+
+// AssetIDs implements store.Tx.
+func (x *tx) AssetIDs(context.Context) ([]int64, error) {
+	return column[int64](x, `SELECT id FROM assets ORDER BY id`)
+}
+
+func (x *tx) findingsKB(ctx context.Context, where string, fn func(store.FindingKB) error, a ...any) error {
+	rows, err := x.tx.QueryContext(ctx, `SELECT f.id, f.asset_id, f.attributes, json_patch(v.attributes, json_object('title', v.title, 'cvss2_base', v.cvss2_base, 'cvss3_base', v.cvss3_base,
+		'patchable', CASE v.patchable WHEN 1 THEN json('true') WHEN 0 THEN json('false') END)) FROM findings f JOIN vulns v ON v.qid = f.qid WHERE `+where+` ORDER BY f.id`, a...)
+	if err != nil {
+		return err
+	}
+	var all []store.FindingKB
+	for rows.Next() {
+		var f store.FindingKB
+		if err := rows.Scan(&f.ID, &f.AssetID, &f.Attributes, &f.Vuln); err != nil {
+			rows.Close()
+			return err
+		}
+		all = append(all, f)
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	for _, f := range all { // after the cursor is closed: fn may write
+		if err := fn(f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// FindingsOfChangedVulns implements store.Tx.
+func (x *tx) FindingsOfChangedVulns(ctx context.Context, runID int64, fn func(store.FindingKB) error) error {
+	return x.findingsKB(ctx, `v.changed_run_id = ?`, fn, runID)
+}
+
+// FindingsWithVulns implements store.Tx.
+func (x *tx) FindingsWithVulns(ctx context.Context, fn func(store.FindingKB) error) error {
+	return x.findingsKB(ctx, `1 = 1`, fn)
+}
+
+// SetFindingEnrichment implements store.Tx.
+func (x *tx) SetFindingEnrichment(_ context.Context, rows []store.FindingEnrichment) error {
+	q := `UPDATE findings SET ` + strings.Join(store.EnrichColumns, " = ?, ") + ` = ? WHERE id = ?`
+	for _, r := range rows {
+		if len(r.Values) != len(store.EnrichColumns) {
+			return fmt.Errorf("finding %d: %d values for %d columns", r.ID, len(r.Values), len(store.EnrichColumns))
+		}
+		if _, err := x.exec(q, append(args(r.Values), r.ID)...); err != nil {
+			return fmt.Errorf("enrich finding %d: %w", r.ID, err)
+		}
+	}
+	return nil
+}
+
+// countedFinding is the condition on findings f that TruRisk counts: still
+// reported (active), not Fixed, not ignored or disabled, with a QDS.
+const countedFinding = `f.state = 'active' AND coalesce(f.status, '') <> 'Fixed' AND coalesce(f.is_ignored, 0) = 0
+	AND coalesce(f.is_disabled, 0) = 0 AND f.risk_qds > 0`
+
+// RiskInputs implements store.Tx.
+func (x *tx) RiskInputs(ctx context.Context, ids []int64) ([]store.RiskInput, error) {
+	return riskInputs(ctx, x.tx, ids)
+}
+
+type queryer interface {
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+}
+
+func riskInputs(ctx context.Context, db queryer, ids []int64) ([]store.RiskInput, error) {
+	var out []store.RiskInput
+	err := chunks(ids, func(c []int64) error {
+		in := `(` + placeholders(len(c)) + `)`
+		a := anys(c)
+		byID := map[int64]*store.RiskInput{}
+		rows, err := db.QueryContext(ctx, `SELECT a.id, coalesce(a.risk_band, ''), a.state, EXISTS (SELECT 1 FROM findings f WHERE f.asset_id = a.id)
+			FROM assets a WHERE a.id IN `+in+` ORDER BY a.id`, a...)
+		if err != nil {
+			return err
+		}
+		start := len(out)
+		for rows.Next() {
+			var r store.RiskInput
+			if err := rows.Scan(&r.AssetID, &r.Band, &r.State, &r.Scanned); err != nil {
+				rows.Close()
+				return err
+			}
+			out = append(out, r)
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		for i := start; i < len(out); i++ {
+			byID[out[i].AssetID] = &out[i]
+		}
+		// ACS inputs: CSAM criticality.score (not when CSAM marks it a
+		// default) and tag criticalities, of the asset's active records.
+		rows, err = db.QueryContext(ctx, `SELECT r.asset_id, json_extract(r.attributes, '$.criticality_score') FROM asset_records r
+			WHERE r.asset_id IN `+in+` AND r.state = 'active' AND r.source = 'CSAM' AND coalesce(json_extract(r.attributes, '$.criticality_is_default'), 0) = 0
+			AND json_extract(r.attributes, '$.criticality_score') IS NOT NULL`, a...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id, c int64
+			if err := rows.Scan(&id, &c); err != nil {
+				rows.Close()
+				return err
+			}
+			if r := byID[id]; r != nil {
+				r.Criticalities = append(r.Criticalities, int(c))
+			}
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		rows, err = db.QueryContext(ctx, `SELECT t.asset_id, t.criticality_score FROM tags t JOIN asset_records r ON r.id = t.record_id AND r.state = 'active'
+			WHERE t.asset_id IN `+in+` AND t.criticality_score IS NOT NULL`, a...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id, c int64
+			if err := rows.Scan(&id, &c); err != nil {
+				rows.Close()
+				return err
+			}
+			if r := byID[id]; r != nil {
+				r.TagCriticalities = append(r.TagCriticalities, int(c))
+			}
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		rows, err = db.QueryContext(ctx, `SELECT f.asset_id, f.risk_qds, coalesce(f.status, '') FROM findings f WHERE f.asset_id IN `+in+` AND `+countedFinding, a...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id, q int64
+			var status string
+			if err := rows.Scan(&id, &q, &status); err != nil {
+				rows.Close()
+				return err
+			}
+			if r := byID[id]; r != nil {
+				r.Findings = append(r.Findings, store.ScoredFinding{QDS: int(q), Status: status})
+			}
+		}
+		return rows.Close()
+	})
+	return out, err
+}
+
+// SetRisk implements store.Tx.
+func (x *tx) SetRisk(_ context.Context, runID int64, rows []store.AssetScore) error {
+	var run any
+	if runID != 0 {
+		run = runID
+	}
+	for _, r := range rows {
+		var score, band any
+		if r.TruRisk != nil {
+			score = *r.TruRisk
+		}
+		if r.Band != nil {
+			band = *r.Band
+		}
+		if _, err := x.exec(`UPDATE assets SET acs = ?, trurisk = ?, risk_band = ?, risk_run_id = ? WHERE id = ?`, r.ACS, score, band, run, r.AssetID); err != nil {
+			return fmt.Errorf("update asset %d: %w", r.AssetID, err)
+		}
+	}
+	return nil
+}
+
+// LoadCheckpoint implements store.Store.
+func (s *Store) LoadCheckpoint(ctx context.Context, source, subscription string) (sync.Checkpoint, error) {
+	var raw string
+	err := s.w.QueryRowContext(ctx, `SELECT state FROM cursors WHERE source = ? AND subscription = ?`, source, subscription).Scan(&raw)
+	if errors.Is(err, sql.ErrNoRows) {
+		return sync.Checkpoint{Source: source, Subscription: subscription}, nil
+	}
+	if err != nil {
+		return sync.Checkpoint{}, fmt.Errorf("sqlite: read cursor of %s/%s: %w", source, subscription, err)
+	}
+	var cp sync.Checkpoint
+	if err := json.Unmarshal([]byte(raw), &cp); err != nil {
+		return sync.Checkpoint{}, fmt.Errorf("sqlite: cursor of %s/%s is corrupt (run with --full to start over): %w", source, subscription, err)
+	}
+	return cp, nil
+}
+
+// LockRun implements store.Store: two runs of the same source and
+// subscription never write at once, in this process or another one using
+// the same database file (see lockFile).
+func (s *Store) LockRun(ctx context.Context, lock store.Lock) (func(), error) {
+	key := lock.Source + "/" + lock.Subscription
+	busy := func() error {
+		return fmt.Errorf("sqlite: a run of %s for subscription %s is in progress on %s: %w (wait for it to finish, or stop it; a killed run resumes with the next sync)",
+			lock.Source, lock.Subscription, s.path, store.ErrBusy)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.running[key] {
+		return nil, busy()
+	}
+	unlockFile, taken, err := s.lockFile(key)
+	if err != nil {
+		return nil, err
+	}
+	if taken {
+		return nil, busy()
+	}
+	s.running[key] = true
+	return func() {
+		s.mu.Lock()
+		delete(s.running, key)
+		s.mu.Unlock()
+		unlockFile()
+	}, nil
+}

@@ -10,7 +10,6 @@ import (
 	"github.com/qflow/qflow/internal/qualys"
 	"github.com/qflow/qflow/internal/qualyssim"
 	"github.com/qflow/qflow/internal/secret"
-	"github.com/qflow/qflow/internal/store/postgres/pgtest"
 	"github.com/qflow/qflow/internal/sync"
 )
 
@@ -120,69 +119,6 @@ func BenchmarkVMDRPipeline(b *testing.B) {
 			b.ReportMetric(float64(truth.Hosts*b.N)/secs, "hosts/s")
 			b.ReportMetric(walkRate, "client-only-detections/s")
 			b.ReportMetric(rate/walkRate, "share-of-client-speed")
-		})
-	}
-}
-
-// BenchmarkStoreLoad loads the same simulated data into each store, SQLite
-// and PostgreSQL, and reports each one's speed side by side: a full CSAM
-// sync (assets/s, installs/s) and a full VMDR sync after the KnowledgeBase
-// (detections/s, hosts/s). The simulator, client and transform are the same
-// for both, so the ratio of the two is the stores' difference.
-//
-//	go test -run '^$' -bench StoreLoad -benchtime 3x ./internal/cli/
-func BenchmarkStoreLoad(b *testing.B) {
-	const assets, hosts = 2000, 2000
-	srv, err := qualyssim.New(qualyssim.Config{Assets: assets, Hosts: hosts, Seed: 1})
-	if err != nil {
-		b.Fatal(err)
-	}
-	ts := httptest.NewServer(srv)
-	defer ts.Close()
-	truth := srv.Truth()
-	user, pass := srv.Credentials()
-	g := &globals{env: Env{}, logLevel: "error"}
-	for _, kind := range []string{"sqlite", "postgres"} {
-		b.Run("store="+kind, func(b *testing.B) {
-			var csam, vmdr time.Duration
-			for i := 0; b.Loop(); i++ {
-				db := dbFlags{File: filepath.Join(b.TempDir(), fmt.Sprintf("b%d.db", i))}
-				if kind == "postgres" {
-					b.StopTimer()
-					db = dbFlags{URL: pgtest.URL(b)}
-					b.StartTimer()
-				}
-				p := syncParams{GatewayURL: ts.URL, APIURL: ts.URL, Username: user, Password: secret.New(pass), DB: db, Mode: sync.ModeFull,
-					PageSize: 300, Parallel: 2, PageTimeout: time.Minute, MaxRetries: 5}
-				for _, src := range []string{"csam", "kb", "vmdr"} {
-					p.Source = src
-					if src == "vmdr" {
-						p.PageSize = 1000
-					}
-					start := time.Now()
-					sum, err := runSync(b.Context(), g, g.logger(), p)
-					d := time.Since(start)
-					if err != nil {
-						b.Fatal(err)
-					}
-					switch src {
-					case "csam":
-						csam += d
-						if sum.Assets.Seen != int64(truth.Assets) {
-							b.Fatalf("assets %d, want %d", sum.Assets.Seen, truth.Assets)
-						}
-					case "vmdr":
-						vmdr += d
-						if sum.Findings.Seen != int64(truth.Detections.Total) {
-							b.Fatalf("findings %d, want %d", sum.Findings.Seen, truth.Detections.Total)
-						}
-					}
-				}
-			}
-			b.ReportMetric(float64(truth.Assets*b.N)/csam.Seconds(), "assets/s")
-			b.ReportMetric(float64(truth.SoftwareInstalls*b.N)/csam.Seconds(), "installs/s")
-			b.ReportMetric(float64(truth.Detections.Total*b.N)/vmdr.Seconds(), "detections/s")
-			b.ReportMetric(float64(truth.Hosts*b.N)/vmdr.Seconds(), "hosts/s")
 		})
 	}
 }

@@ -933,41 +933,23 @@ func riskInputs(ctx context.Context, db queryer, ids []int64) ([]store.RiskInput
 		}
 		// ACS inputs: CSAM criticality.score (not when CSAM marks it a
 		// default) and tag criticalities, of the asset's active records.
-		rows, err = db.QueryContext(ctx, `SELECT r.asset_id, json_extract(r.attributes, '$.criticality_score') FROM asset_records r
+		err = eachPair(ctx, db, `SELECT r.asset_id, json_extract(r.attributes, '$.criticality_score') FROM asset_records r
 			WHERE r.asset_id IN `+in+` AND r.state = 'active' AND r.source = 'CSAM' AND coalesce(json_extract(r.attributes, '$.criticality_is_default'), 0) = 0
-			AND json_extract(r.attributes, '$.criticality_score') IS NOT NULL`, a...)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var id, c int64
-			if err := rows.Scan(&id, &c); err != nil {
-				rows.Close()
-				return err
-			}
+			AND json_extract(r.attributes, '$.criticality_score') IS NOT NULL`, a, func(id, c int64) {
 			if r := byID[id]; r != nil {
 				r.Criticalities = append(r.Criticalities, int(c))
 			}
-		}
-		if err := rows.Close(); err != nil {
-			return err
-		}
-		rows, err = db.QueryContext(ctx, `SELECT t.asset_id, t.criticality_score FROM tags t JOIN asset_records r ON r.id = t.record_id AND r.state = 'active'
-			WHERE t.asset_id IN `+in+` AND t.criticality_score IS NOT NULL`, a...)
+		})
 		if err != nil {
 			return err
 		}
-		for rows.Next() {
-			var id, c int64
-			if err := rows.Scan(&id, &c); err != nil {
-				rows.Close()
-				return err
-			}
+		err = eachPair(ctx, db, `SELECT t.asset_id, t.criticality_score FROM tags t JOIN asset_records r ON r.id = t.record_id AND r.state = 'active'
+			WHERE t.asset_id IN `+in+` AND t.criticality_score IS NOT NULL`, a, func(id, c int64) {
 			if r := byID[id]; r != nil {
 				r.TagCriticalities = append(r.TagCriticalities, int(c))
 			}
-		}
-		if err := rows.Close(); err != nil {
+		})
+		if err != nil {
 			return err
 		}
 		rows, err = db.QueryContext(ctx, `SELECT f.asset_id, f.risk_qds, coalesce(f.status, '') FROM findings f WHERE f.asset_id IN `+in+` AND `+countedFinding, a...)
@@ -988,6 +970,23 @@ func riskInputs(ctx context.Context, db queryer, ids []int64) ([]store.RiskInput
 		return rows.Close()
 	})
 	return out, err
+}
+
+// eachPair calls fn with each row of a query of two integer columns.
+func eachPair(ctx context.Context, db queryer, q string, a []any, fn func(x, y int64)) error {
+	rows, err := db.QueryContext(ctx, q, a...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var x, y int64
+		if err := rows.Scan(&x, &y); err != nil {
+			return err
+		}
+		fn(x, y)
+	}
+	return rows.Err()
 }
 
 // SetRisk implements store.Tx.

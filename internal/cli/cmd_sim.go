@@ -67,8 +67,8 @@ func newSimCmd(g *globals) *cobra.Command {
 		Long: `Serves a seeded, deterministic Qualys subscription with the real URLs, payload
 shapes, pagination, limits and failure modes. The gateway and API-server paths
 are answered by one server. GET /_sim/truth gives the ground truth, GET
-/_sim/stats the calls per endpoint, the highest concurrency seen and the calls
-that broke a limit; POST /_sim/advance moves simulated time on by one day
+/_sim/stats the calls per endpoint, the highest concurrency seen, the calls
+that broke a limit and each API's busy time (busy_seconds); POST /_sim/advance moves simulated time on by one day
 (detections fixed, reopened and added, hosts modified).
 
 Gateway (JWT): POST /auth, /rest/2.0/count/am/asset, /rest/2.0/search/am/asset.

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -20,6 +22,7 @@ import (
 func newSyncCmd(g *globals) *cobra.Command {
 	var p syncParams
 	var full, incremental, asJSON bool
+	var cpuProfile string
 	cmd := &cobra.Command{
 		Use:   "sync",
 		Short: "Sync a Qualys source into the database",
@@ -63,6 +66,13 @@ system roots or --ca-file.`,
 			p.Password = secret.New(g.env.Getenv("QUALYS_PASSWORD"))
 			p.Progress = !asJSON
 			log := g.logger()
+			if cpuProfile != "" {
+				stop, err := startCPUProfile(cpuProfile)
+				if err != nil {
+					return err
+				}
+				defer stop()
+			}
 			sum, err := runSync(cmd.Context(), g, log, p)
 			if sum != nil {
 				if asJSON {
@@ -95,7 +105,24 @@ system roots or --ca-file.`,
 	fl.StringVar(&p.CAFile, "ca-file", "", "PEM file of CA certificates to trust in addition to the system roots")
 	fl.StringVar(&p.MapFile, "map", "", "transform map for a single source: a YAML file, or the name of an imported (qflow map import) or built-in map (default: the built-in csam-default, vmdr-default or kb-default)")
 	fl.BoolVar(&asJSON, "json", false, "print the run summary as one JSON object on stdout")
+	fl.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the sync to this file (go tool pprof)")
 	return cmd
+}
+
+// startCPUProfile starts a CPU profile into path; stop ends and writes it.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
 
 func printSummary(w io.Writer, s *Summary) {

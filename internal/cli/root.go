@@ -62,7 +62,7 @@ Quick start:  qflow demo`,
 	root.SetArgs(args)
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	root.PersistentFlags().BoolVar(&g.logJSON, "log-json", false, "write logs as JSON lines")
-	root.AddCommand(newDemoCmd(g), newSyncCmd(g), newSimCmd(g), newMapCmd(g), newRulesCmd(g), newChangesCmd(g), newRiskCmd(g), newCopyCmd(g))
+	root.AddCommand(newDemoCmd(g), newSyncCmd(g), newSimCmd(g), newMapCmd(g), newRulesCmd(g), newChangesCmd(g), newRiskCmd(g), newCopyCmd(g), newBenchCmd(g))
 	if err := root.ExecuteContext(ctx); err != nil {
 		msg := err.Error()
 		if !strings.HasPrefix(msg, "qflow") {

@@ -13,8 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/cenkalti/backoff/v5"
 )
 
 // API-server endpoints.
@@ -553,16 +551,12 @@ type walker[T any] struct {
 func (w *walker[T]) run(ctx context.Context, yield func(T, error) bool) {
 	c := w.c
 	var zero T
-	bo := &backoff.ExponentialBackOff{
-		InitialInterval: c.backoffBase, RandomizationFactor: 0.5, Multiplier: 2, MaxInterval: c.backoffMax,
-	}
-	bo.Reset()
+	pol := c.newRetryPolicy()
 	var (
 		next      = w.rng.Min // id_min of the next page; 0: none
 		limit     = w.limit
 		last      int64 // the last ID yielded
 		probe     int64 // a host being tested on its own: id_max of the next page
-		retries   int   // failed attempts since the last progress
 		sizeTries int   // timeouts at the current limit
 		reported  bool  // DATETIME handed to onDateTime
 	)
@@ -657,8 +651,8 @@ func (w *walker[T]) run(ctx context.Context, yield func(T, error) bool) {
 			return
 		}
 		if err == nil {
-			retries, sizeTries = 0, 0
-			bo.Reset()
+			sizeTries = 0
+			pol.progress()
 			if probe > 0 { // the host alone came through: go on after it
 				next, probe = probe+1, 0
 				if w.rng.Max > 0 && next > w.rng.Max {
@@ -686,8 +680,7 @@ func (w *walker[T]) run(ctx context.Context, yield func(T, error) bool) {
 		}
 		if progressed {
 			next = last + 1
-			retries = 0
-			bo.Reset()
+			pol.progress()
 		}
 		if w.stuck && errors.Is(err, ErrPageTimeout) {
 			if probe > 0 { // the page of this one host stalls: it is stuck
@@ -725,30 +718,8 @@ func (w *walker[T]) run(ctx context.Context, yield func(T, error) bool) {
 			probe = id
 			continue
 		}
-		retry, wait := retryable(err)
-		if !retry {
-			yield(zero, err)
-			return
-		}
-		if retries >= c.maxRetries {
-			yield(zero, fmt.Errorf("%w (gave up after %d retries)", err, retries))
-			return
-		}
-		retries++
-		if wait > 0 {
-			wait += c.jitter(min(c.waitJitter, wait/10+time.Millisecond))
-		} else {
-			wait = bo.NextBackOff()
-		}
-		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
-			yield(zero, fmt.Errorf("%w (not retried: the wait of %s outlasts the deadline)", err, wait.Round(time.Second)))
-			return
-		}
-		c.retries.Add(1)
-		c.log.Info("qualys: retrying", slog.String("op", r.op()), slog.Int("retry", retries), slog.Int64("id_min", next),
-			slog.Duration("wait", wait), slog.String("error", err.Error()))
-		if serr := c.sleep(ctx, wait); serr != nil {
-			yield(zero, fmt.Errorf("qualys: %s: %w (while waiting to retry after: %v)", r.op(), serr, err))
+		if werr := pol.wait(ctx, r.op(), err, slog.Int64("id_min", next)); werr != nil {
+			yield(zero, werr)
 			return
 		}
 	}

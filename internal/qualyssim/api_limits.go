@@ -25,7 +25,8 @@ type limiter struct {
 	mu      sync.Mutex
 	running int
 	maxRun  int
-	stamps  []time.Time // start times of admitted calls still inside the window, oldest first
+	stamps  []time.Time   // start times of admitted calls still inside the window, oldest first
+	busy    time.Duration // summed service time of admitted calls (real time)
 }
 
 func newLimiter(conc, rate int, window time.Duration) *limiter {
@@ -80,10 +81,20 @@ func (l *limiter) acquire(now time.Time) (limitState, *refusal) {
 	return ls, nil
 }
 
-func (l *limiter) release() {
+// release ends a call admitted at start (real time, for the busy total).
+func (l *limiter) release(start time.Time) {
+	d := time.Since(start)
 	l.mu.Lock()
 	l.running--
+	l.busy += d
 	l.mu.Unlock()
+}
+
+// busyTime is the summed service time of the calls released so far.
+func (l *limiter) busyTime() time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.busy
 }
 
 func (l *limiter) maxRunning() int {

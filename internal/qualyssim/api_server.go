@@ -110,14 +110,22 @@ func (s *Server) Usernames() []string {
 // Stats returns the call counters so far (a copy).
 func (s *Server) Stats() Stats {
 	maxRun, vmMaxRun := 0, 0
+	var busy, vmBusy time.Duration
 	for _, sub := range s.subs {
 		maxRun, vmMaxRun = max(maxRun, sub.lim.maxRunning()), max(vmMaxRun, sub.vmLim.maxRunning())
+		busy += sub.lim.busyTime()
+		vmBusy += sub.vmLim.busyTime()
+	}
+	limit := s.cfg.ConcurrencyLimit
+	if limit < 0 {
+		limit = unlimitedConcurrency
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := Stats{Calls: make(map[string]int64, len(s.calls)), Faults: make(map[string]int64, len(s.faults)),
 		LimitViolations: s.violations, MaxConcurrency: maxRun, VMMaxConcurrency: vmMaxRun,
-		LimitViolationsByAPI: map[string]int64{"csam": s.violations - s.vmViolations, "vm": s.vmViolations}}
+		LimitViolationsByAPI: map[string]int64{"csam": s.violations - s.vmViolations, "vm": s.vmViolations},
+		BusySeconds:          map[string]float64{"csam": busy.Seconds(), "vm": vmBusy.Seconds()}, ConcurrencyLimit: limit}
 	for k, v := range s.calls {
 		st.Calls[k] = v
 	}
@@ -230,7 +238,7 @@ func (s *Server) gateway(w http.ResponseWriter, r *http.Request, search bool) er
 		s.mu.Unlock()
 		return csamError(http.StatusTooManyRequests, refused.msg)
 	}
-	defer sub.lim.release()
+	defer sub.lim.release(time.Now())
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
 	if err != nil {
 		return csamError(http.StatusBadRequest, "unreadable request body: "+err.Error())
@@ -388,6 +396,13 @@ type Stats struct {
 	// Faults counts injected faults by kind (Fault5xx, FaultReset, ...); for
 	// FaultMalformed it counts malformed asset records served.
 	Faults map[string]int64 `json:"faults"`
+	// BusySeconds is the summed service time of the admitted limited calls
+	// (from admission to the last byte written), keys "csam" and "vm",
+	// all subscriptions together. Divided by ConcurrencyLimit it is the API
+	// bound: the least wall time any client needs for those calls.
+	BusySeconds map[string]float64 `json:"busy_seconds"`
+	// ConcurrencyLimit is the concurrency limit of each API (unlimited: 1000).
+	ConcurrencyLimit int `json:"concurrency_limit"`
 }
 
 // subscription is one simulated Qualys subscription of a server.

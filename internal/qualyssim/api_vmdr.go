@@ -863,7 +863,7 @@ func (s *Server) vmdr(w http.ResponseWriter, r *http.Request, api, version int) 
 		s.refuseVM(w, r, ls, refused, ls.running-ls.concLimit+1)
 		return
 	}
-	defer sub.vmLim.release()
+	defer sub.vmLim.release(time.Now())
 	ls.set(w.Header())
 	q, err := parseVMQuery(api, version, params)
 	if err != nil {

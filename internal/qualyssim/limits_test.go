@@ -173,7 +173,7 @@ func TestLimiterRollingWindow(t *testing.T) {
 		if _, ref := l.acquire(t0.Add(time.Duration(k) * 10 * time.Minute)); ref != nil {
 			t.Fatalf("call %d refused", k)
 		}
-		l.release()
+		l.release(time.Now())
 	}
 	ls, ref := l.acquire(t0.Add(30 * time.Minute))
 	if ref == nil || ref.concurrency || ls.toWait != 1800 {

@@ -1,0 +1,171 @@
+// Package bench measures a sync against the bounds no client can beat, in
+// the same run (design.md §12): the download-only floor (the same pages
+// fetched with the same concurrency and written to disk, nothing parsed)
+// and the API bound (the simulator's busy time per concurrency slot).
+//
+// The floor is taken by recording every successful request the sync made
+// (Recorder, in front of the simulator) and replaying them (Replay) with a
+// plain HTTP client: same URLs, same bodies, same number in flight, in the
+// order the sync issued them, each response body streamed to a file. So
+// the pages are the sync's own pages, not an estimate of them.
+package bench
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	gosync "sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// Request is one recorded request.
+type Request struct {
+	Method string
+	// URI is the path and query.
+	URI    string
+	Header http.Header
+	Body   []byte
+}
+
+// Recorder is an http.Handler in front of another that records each
+// request answered with a 2xx status (refused, faulted and /_sim/ calls
+// are not part of the data).
+type Recorder struct {
+	h  http.Handler
+	mu gosync.Mutex
+	rs []Request
+}
+
+// NewRecorder returns a Recorder in front of h.
+func NewRecorder(h http.Handler) *Recorder { return &Recorder{h: h} }
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(p []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(p)
+}
+
+func (w *statusWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// ServeHTTP implements http.Handler.
+func (rec *Recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/_sim/") {
+		rec.h.ServeHTTP(w, r)
+		return
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		http.Error(w, "read request body: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	sw := &statusWriter{ResponseWriter: w}
+	rec.h.ServeHTTP(sw, r)
+	if sw.status >= 200 && sw.status < 300 {
+		h := http.Header{}
+		for _, k := range []string{"Authorization", "Content-Type", "X-Requested-With", "Accept"} {
+			if v := r.Header.Values(k); len(v) > 0 {
+				h[k] = v
+			}
+		}
+		rec.mu.Lock()
+		rec.rs = append(rec.rs, Request{Method: r.Method, URI: r.URL.RequestURI(), Header: h, Body: body})
+		rec.mu.Unlock()
+	}
+}
+
+// Take returns the requests recorded so far and starts a new record.
+func (rec *Recorder) Take() []Request {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	rs := rec.rs
+	rec.rs = nil
+	return rs
+}
+
+// Floor is what a replay measured.
+type Floor struct {
+	Seconds  float64 `json:"seconds"`
+	Requests int     `json:"requests"`
+	Bytes    int64   `json:"bytes"`
+}
+
+// Replay sends reqs to base (scheme://host) with at most concurrency in
+// flight, in order, and writes each response body to a file under dir. It
+// fails on any status other than 2xx: the floor is only honest if every
+// page came back.
+func Replay(ctx context.Context, client *http.Client, base string, reqs []Request, concurrency int, dir string) (Floor, error) {
+	if concurrency < 1 {
+		concurrency = 1
+	}
+	var bytesRead atomic.Int64
+	start := time.Now()
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(concurrency)
+	for i, r := range reqs {
+		g.Go(func() error {
+			req, err := http.NewRequestWithContext(ctx, r.Method, base+r.URI, bytes.NewReader(r.Body))
+			if err != nil {
+				return err
+			}
+			for k, v := range r.Header {
+				req.Header[k] = v
+			}
+			resp, err := client.Do(req)
+			if err != nil {
+				return fmt.Errorf("download %s %s: %w", r.Method, r.URI, err)
+			}
+			defer resp.Body.Close()
+			if resp.StatusCode < 200 || resp.StatusCode > 299 {
+				return fmt.Errorf("download %s %s: status %d (was the simulator's concurrency limit lower than the replay's?)", r.Method, r.URI, resp.StatusCode)
+			}
+			f, err := os.Create(filepath.Join(dir, fmt.Sprintf("page-%06d", i)))
+			if err != nil {
+				return err
+			}
+			w := bufio.NewWriterSize(f, 256<<10)
+			n, err := io.Copy(w, resp.Body)
+			if err == nil {
+				err = w.Flush()
+			}
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+			bytesRead.Add(n)
+			if err != nil {
+				return fmt.Errorf("download %s %s: %w", r.Method, r.URI, err)
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return Floor{}, err
+	}
+	return Floor{Seconds: time.Since(start).Seconds(), Requests: len(reqs), Bytes: bytesRead.Load()}, nil
+}

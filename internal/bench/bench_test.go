@@ -1,0 +1,64 @@
+package bench
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The recorder keeps what was answered with data, in order, with the
+// headers and body needed to ask again; Replay asks again and stores every
+// body, and refuses to report a floor when a page did not come back.
+func TestRecordAndReplay(t *testing.T) {
+	var fail bool
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == "/busy" || fail:
+			http.Error(w, "busy", http.StatusConflict)
+		default:
+			b, _ := io.ReadAll(r.Body)
+			io.WriteString(w, r.Method+" "+r.URL.RequestURI()+" "+string(b)+" "+r.Header.Get("Authorization"))
+		}
+	})
+	rec := NewRecorder(h)
+	srv := httptest.NewServer(rec)
+	defer srv.Close()
+	for _, c := range []struct{ method, path, body string }{
+		{"POST", "/page?n=1", "filter"}, {"GET", "/busy", ""}, {"GET", "/_sim/stats", ""}, {"GET", "/page?n=2", ""},
+	} {
+		req, _ := http.NewRequest(c.method, srv.URL+c.path, strings.NewReader(c.body))
+		req.Header.Set("Authorization", "Bearer t")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	reqs := rec.Take()
+	if len(reqs) != 2 || reqs[0].URI != "/page?n=1" || string(reqs[0].Body) != "filter" || reqs[1].URI != "/page?n=2" {
+		t.Fatalf("recorded %+v; want the two pages answered with data", reqs)
+	}
+	if len(rec.Take()) != 0 {
+		t.Error("Take does not start a new record")
+	}
+	dir := t.TempDir()
+	f, err := Replay(t.Context(), srv.Client(), srv.URL, reqs, 2, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Requests != 2 || f.Bytes == 0 || f.Seconds <= 0 {
+		t.Errorf("floor %+v", f)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "page-000000"))
+	if err != nil || string(b) != "POST /page?n=1 filter Bearer t" {
+		t.Errorf("first page on disk = %q, %v", b, err)
+	}
+	fail = true
+	if _, err := Replay(t.Context(), srv.Client(), srv.URL, reqs, 1, t.TempDir()); err == nil {
+		t.Error("a refused page gave a floor")
+	}
+}

@@ -120,3 +120,30 @@ func TestChildren(t *testing.T) {
 		t.Errorf("ports = %+v", c.Items)
 	}
 }
+
+// A finding's stored values leave out RESULTS and the KnowledgeBase texts,
+// its hash covers them all, and the record's values are left as they were.
+func TestFindingContent(t *testing.T) {
+	v := model.Values{"qid": int64(1), "status": "Active", "results": "version 1.0", "description": "long text"}
+	attrs, h1, err := findingContent(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if attrs != `{"qid":1,"status":"Active"}` {
+		t.Errorf("stored attributes = %s", attrs)
+	}
+	if len(v) != 4 || v["results"] != "version 1.0" {
+		t.Errorf("the finding's values changed: %v", v)
+	}
+	v["results"] = "version 1.1"
+	_, h2, _ := findingContent(v)
+	delete(v, "description")
+	_, h3, _ := findingContent(v)
+	if h1 == h2 || h2 == h3 || h1 == h3 {
+		t.Errorf("hashes %s %s %s: a change of RESULTS or a text must change the hash", h1, h2, h3)
+	}
+	_, again, _ := findingContent(model.Values{"qid": int64(1), "status": "Active", "results": "version 1.0", "description": "long text"})
+	if again != h1 {
+		t.Error("the hash is not a function of the values")
+	}
+}

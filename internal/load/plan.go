@@ -413,27 +413,37 @@ func qdsFactors(v model.Values) (any, error) {
 // notStoredPerFinding are finding values kept once elsewhere: RESULTS in its
 // own column, and the long KnowledgeBase texts in vulns (one copy per QID
 // instead of one per detection; the finding_details view joins them back).
-var notStoredPerFinding = []string{"results", "description", "impact", "recommendation"}
+var notStoredPerFinding = [...]string{"results", "description", "impact", "recommendation"}
 
-// storedAttributes encodes the finding values stored in findings.attributes.
-func storedAttributes(v model.Values) (string, error) {
-	c := make(model.Values, len(v))
-	for k, x := range v {
-		c[k] = x
+// findingContent encodes, once, the finding values stored in
+// findings.attributes (all but notStoredPerFinding), and returns them with
+// a hash of every value of the finding (the stored ones and the others),
+// which says whether the finding changed since it was stored.
+func findingContent(v model.Values) (attrs, hash string, err error) {
+	var kept [len(notStoredPerFinding)]any
+	var had [len(notStoredPerFinding)]bool
+	for i, k := range notStoredPerFinding {
+		kept[i], had[i] = v[k]
+		delete(v, k)
 	}
-	for _, k := range notStoredPerFinding {
-		delete(c, k)
+	attrs, err = jsonText(v)
+	for i, k := range notStoredPerFinding { // the record's values stay as they were
+		if had[i] {
+			v[k] = kept[i]
+		}
 	}
-	s, err := jsonText(c)
 	if err != nil {
-		return "", fmt.Errorf("encode finding: %w", err)
+		return "", "", fmt.Errorf("encode finding: %w", err)
 	}
-	return s, nil
-}
-
-func valuesHash(attrs string) string {
-	sum := sha256.Sum256([]byte(attrs))
-	return hex.EncodeToString(sum[:16])
+	h := sha256.New()
+	h.Write([]byte(attrs))
+	for i := range notStoredPerFinding {
+		h.Write([]byte{0})
+		if had[i] && kept[i] != nil {
+			fmt.Fprint(h, kept[i])
+		}
+	}
+	return attrs, hex.EncodeToString(h.Sum(nil)[:16]), nil
 }
 
 // findings decides the findings of a host record: new, updated (fixed and
@@ -458,12 +468,7 @@ func (p *planner) findings(rec *model.Record, recordID int64, stored []store.Fin
 		if f, dup := olds[key]; dup && f.seen {
 			continue // reported twice on one host: keep the first
 		}
-		full, err := jsonText(v)
-		if err != nil {
-			return 0, fmt.Errorf("encode finding: %w", err)
-		}
-		h := valuesHash(full)
-		attrs, err := storedAttributes(v)
+		attrs, h, err := findingContent(v)
 		if err != nil {
 			return 0, err
 		}

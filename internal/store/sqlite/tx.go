@@ -602,9 +602,15 @@ func (x *tx) Apply(_ context.Context, ws *store.WriteSet) error {
 			return err
 		}
 	}
+	// Ids of the findings inserted here, for their changes.
+	inserted := map[findingRef]int64{}
 	for _, f := range ws.Findings {
-		if err := x.finding(ws, f, now); err != nil {
+		id, err := x.finding(ws, f, now)
+		if err != nil {
 			return fmt.Errorf("finding %s of record %d: %w", f.Key, f.RecordID, err)
+		}
+		if f.ID == 0 {
+			inserted[findingRef{f.RecordID, f.Key}] = id
 		}
 	}
 	for _, id := range ws.Touched {
@@ -624,6 +630,8 @@ func (x *tx) Apply(_ context.Context, ws *store.WriteSet) error {
 		}
 		if c.FindingID != 0 {
 			fid = c.FindingID
+		} else if id, ok := inserted[findingRef{c.RecordID, c.FindingKey}]; ok && c.FindingKey != "" {
+			fid = id
 		}
 		var qid any
 		if c.QID != 0 {
@@ -762,9 +770,16 @@ var (
 		last_seen = ?, last_run_id = ?, status_run_id = coalesce(?, status_run_id) WHERE id = ?`
 )
 
-func (x *tx) finding(ws *store.WriteSet, f store.FindingWrite, now string) error {
+// findingRef names a finding by its natural key.
+type findingRef struct {
+	record int64
+	key    string
+}
+
+// finding inserts or updates one finding and returns its id.
+func (x *tx) finding(ws *store.WriteSet, f store.FindingWrite, now string) (int64, error) {
 	if len(f.Values) != len(store.FindingColumns) {
-		return fmt.Errorf("%d values for %d columns", len(f.Values), len(store.FindingColumns))
+		return 0, fmt.Errorf("%d values for %d columns", len(f.Values), len(store.FindingColumns))
 	}
 	vals := args(f.Values)
 	if f.ID != 0 {
@@ -773,12 +788,11 @@ func (x *tx) finding(ws *store.WriteSet, f store.FindingWrite, now string) error
 			statusRun = ws.RunID
 		}
 		_, err := x.exec(findingUpdate, append(vals, f.RecordID, now, ws.RunID, statusRun, f.ID)...)
-		return err
+		return f.ID, err
 	}
 	a := append([]any{f.RecordID, f.RecordID, f.Key, f.QID, arg(f.Port), arg(f.Protocol), arg(f.SSL), arg(f.Instance)}, vals...)
 	a = append(a, now, now, ws.RunID, ws.RunID, ws.RunID)
-	_, err := x.exec(findingInsert, a...)
-	return err
+	return x.insertID(findingInsert, a...)
 }
 
 // MarkUnseen implements store.Tx.

@@ -110,6 +110,13 @@ func (p *planner) batch(b *sync.Batch, res *sync.BatchResult) error {
 			return fmt.Errorf("look up KnowledgeBase entries: %w", err)
 		}
 	}
+	// The planner adds to these maps: a driver may have answered nil.
+	if prior == nil {
+		prior = map[string]store.RecordState{}
+	}
+	if vulns == nil {
+		vulns = map[int64]string{}
+	}
 	// Earlier findings of the changed records, in one lookup.
 	var changed []int64
 	for _, i := range hosts {
@@ -122,6 +129,9 @@ func (p *planner) batch(b *sync.Batch, res *sync.BatchResult) error {
 		var err error
 		if oldFindings, err = p.tx.Findings(p.ctx, changed); err != nil {
 			return fmt.Errorf("read findings: %w", err)
+		}
+		if oldFindings == nil {
+			oldFindings = map[int64][]store.FindingState{}
 		}
 	}
 	for i, rec := range b.Records {

@@ -453,7 +453,7 @@ func (s *VMDRService) Detections(ctx context.Context, q DetectionQuery, r IDRang
 		}
 		w := &walker[Host]{
 			c: s.client, what: "host list detection", path: path, params: v, roots: hldRoots,
-			rng: r, limit: limit, decode: decodeHostItem, stuck: true,
+			rng: r, limit: limit, decode: decodeHostItem, fast: decodeHostFast, stuck: true,
 			findHost: func(ctx context.Context, from int64) (int64, bool, error) {
 				return s.nextHostID(ctx, from, r.Max, q.VMProcessedAfter)
 			},
@@ -540,6 +540,9 @@ type walker[T any] struct {
 	kb         bool
 	onDateTime func(time.Time)
 	decode     func(dec *xml.Decoder, se *xml.StartElement, emit func(id int64, v T) bool) error
+	// fast, when set, is used instead of decode: it may scan the hot
+	// records (HOST) from the page's pageReader ahead of dec.
+	fast func(pr *pageReader, dec *xml.Decoder, se *xml.StartElement, emit func(id int64, v T) bool) error
 
 	// Stuck-host handling (host list detection): timeouts halve the limit,
 	// and at one host findHost names the host that stalls.
@@ -645,7 +648,12 @@ func (w *walker[T]) run(ctx context.Context, yield func(T, error) bool) {
 						w.onDateTime(t)
 					}
 				}
-			}, func(dec *xml.Decoder, se *xml.StartElement) error { return w.decode(dec, se, emit) })
+			}, func(pr *pageReader, dec *xml.Decoder, se *xml.StartElement) error {
+				if w.fast != nil {
+					return w.fast(pr, dec, se, emit)
+				}
+				return w.decode(dec, se, emit)
+			})
 		}
 		if stopped {
 			return
@@ -731,9 +739,11 @@ func (w *walker[T]) run(ctx context.Context, yield func(T, error) bool) {
 // is decoded too when the failure is retried: the complete records it holds
 // are yielded, as if they had streamed in before the failure, and the page
 // is retried after the last one. A page the decoder reads to the end of its
-// root element is complete, whatever the attempt reported after it.
+// root element is complete, whatever the attempt reported after it. The
+// decoder reads the page through the pageReader handed to item, which a
+// fast item decoder may scan ahead of it (decodeHostFast).
 func (w *walker[T]) decodeSpool(ctx context.Context, sp *spool, attemptErr error, op, ctype string, onDateTime func(string),
-	item func(dec *xml.Decoder, se *xml.StartElement) error) (pageInfo, error) {
+	item func(pr *pageReader, dec *xml.Decoder, se *xml.StartElement) error) (pageInfo, error) {
 	defer sp.remove()
 	if retry, _ := retryable(attemptErr); attemptErr != nil && (!retry || ctx.Err() != nil) {
 		return pageInfo{}, attemptErr
@@ -745,7 +755,8 @@ func (w *walker[T]) decodeSpool(ctx context.Context, sp *spool, attemptErr error
 		}
 		return pageInfo{}, &permanentError{fmt.Errorf("qualys: %s: %w", op, err)}
 	}
-	info, err := readPage(r, w.roots, onDateTime, item)
+	pr := newPageReader(r)
+	info, err := readPage(pr, w.roots, onDateTime, func(dec *xml.Decoder, se *xml.StartElement) error { return item(pr, dec, se) })
 	var se *spoolError
 	switch {
 	case errors.Is(err, errStopped):

@@ -202,27 +202,44 @@ func (s *Store) Quarantine(ctx context.Context, limit int) ([]store.QuarantineEn
 // severity, plus the number of VMDR host records and KnowledgeBase entries.
 func (s *Store) FindingTotals(ctx context.Context) (store.FindingTotals, error) {
 	t := store.FindingTotals{ByStatus: map[string]int64{}, ByType: map[string]int64{}, BySeverity: map[string]int64{}}
-	err := s.r.QueryRowContext(ctx, `SELECT
-		(SELECT count(*) FROM findings WHERE state = 'active'),
-		(SELECT count(*) FROM findings WHERE state = 'active' AND is_ignored = 1),
-		(SELECT count(*) FROM findings WHERE state = 'active' AND is_disabled = 1),
-		(SELECT count(*) FROM findings WHERE state = 'missing'),
-		(SELECT count(*) FROM findings WHERE state = 'stale'),
-		(SELECT count(*) FROM asset_records WHERE source = 'VMDR' AND state = 'active'),
-		(SELECT count(*) FROM vulns)`).Scan(&t.Findings, &t.Ignored, &t.Disabled, &t.Missing, &t.Stale, &t.Hosts, &t.Vulns)
+	err := s.r.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM asset_records WHERE source = 'VMDR' AND state = 'active'), (SELECT count(*) FROM vulns)`).
+		Scan(&t.Hosts, &t.Vulns)
 	if err != nil {
 		return t, fmt.Errorf("sqlite: finding totals: %w", err)
 	}
-	for col, m := range map[string]map[string]int64{"status": t.ByStatus, "type": t.ByType, "severity": t.BySeverity} {
-		rows, err := s.top(ctx, `SELECT coalesce(CAST(`+col+` AS TEXT), '(none)'), count(*) FROM findings WHERE state = 'active' GROUP BY 1 ORDER BY 1 LIMIT ?`, 100)
-		if err != nil {
-			return t, err
+	// One pass over findings: every count is a sum over these groups.
+	rows, err := s.r.QueryContext(ctx, `SELECT state, coalesce(status, '(none)'), coalesce(type, '(none)'), coalesce(CAST(severity AS TEXT), '(none)'),
+		coalesce(is_ignored, 0) = 1, coalesce(is_disabled, 0) = 1, count(*) FROM findings GROUP BY 1, 2, 3, 4, 5, 6`)
+	if err != nil {
+		return t, fmt.Errorf("sqlite: finding totals: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var state, status, typ, sev string
+		var ignored, disabled bool
+		var n int64
+		if err := rows.Scan(&state, &status, &typ, &sev, &ignored, &disabled, &n); err != nil {
+			return t, fmt.Errorf("sqlite: finding totals: %w", err)
 		}
-		for _, r := range rows {
-			m[r.Name] = r.Count
+		switch state {
+		case "missing":
+			t.Missing += n
+		case "stale":
+			t.Stale += n
+		case "active":
+			t.Findings += n
+			t.ByStatus[status] += n
+			t.ByType[typ] += n
+			t.BySeverity[sev] += n
+			if ignored {
+				t.Ignored += n
+			}
+			if disabled {
+				t.Disabled += n
+			}
 		}
 	}
-	return t, nil
+	return t, rows.Err()
 }
 
 // TopQIDs returns the QIDs open (not Fixed) on the most hosts, named by

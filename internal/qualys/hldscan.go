@@ -392,25 +392,36 @@ var textPlain, cdataPlain = func() (t, c [256]bool) {
 	return t, c
 }()
 
+// plain appends to run the bytes that table passes as they are, up to the
+// next one it does not (left at r), refilling the buffer; false at the end
+// of the input.
+func (pr *pageReader) plain(table *[256]bool) bool {
+	for {
+		if pr.r == pr.w && !pr.fill() {
+			return false
+		}
+		i := pr.r
+		for i < pr.w && table[pr.buf[i]] {
+			i++
+		}
+		pr.run = append(pr.run, pr.buf[pr.r:i]...)
+		pr.r = i
+		if i < pr.w {
+			return true
+		}
+	}
+}
+
 // text decodes text up to '<' (quote < 0) or an attribute value up to its
 // closing quote (consumed) into run, as encoding/xml's text does.
 func (pr *pageReader) text(quote int) bool {
 	pr.run = pr.run[:0]
 	check := false // run holds bytes to check: non-ASCII or from a reference
 	for {
-		if pr.r == pr.w && !pr.fill() {
+		if !pr.plain(&textPlain) {
 			return false
 		}
-		i := pr.r
-		for i < pr.w && textPlain[pr.buf[i]] {
-			i++
-		}
-		pr.run = append(pr.run, pr.buf[pr.r:i]...)
-		pr.r = i
-		if i == pr.w {
-			continue
-		}
-		switch b := pr.buf[i]; {
+		switch b := pr.buf[pr.r]; {
 		case b == '<':
 			if quote >= 0 {
 				return false
@@ -513,19 +524,10 @@ func (pr *pageReader) cdata() bool {
 	pr.run = pr.run[:0]
 	check := false
 	for {
-		if pr.r == pr.w && !pr.fill() {
+		if !pr.plain(&cdataPlain) {
 			return false
 		}
-		i := pr.r
-		for i < pr.w && cdataPlain[pr.buf[i]] {
-			i++
-		}
-		pr.run = append(pr.run, pr.buf[pr.r:i]...)
-		pr.r = i
-		if i == pr.w {
-			continue
-		}
-		switch b := pr.buf[i]; {
+		switch b := pr.buf[pr.r]; {
 		case b == ']':
 			if !pr.has(3) {
 				return false

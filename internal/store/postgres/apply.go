@@ -40,14 +40,21 @@ func (st *staging) add(vals ...any) error {
 
 // stageCols returns the columns of table tb named cols with their kinds,
 // after the extra leading columns.
-func (s *Store) stageCols(tb string, extra []string, extraKinds []kind, cols ...string) ([]string, []kind) {
+func (s *Store) stageCols(tb string, extra []string, extraKinds []kind, cols ...string) ([]string, []kind, error) {
 	t := s.schema[tb]
+	if t == nil {
+		return nil, nil, fmt.Errorf("postgres: no table %s: the database's schema is not the one this qflow writes", tb)
+	}
 	names := append(append([]string{}, extra...), cols...)
 	ks := append([]kind{}, extraKinds...)
 	for _, c := range cols {
-		ks = append(ks, t.kind(c))
+		k, err := t.kind(c)
+		if err != nil {
+			return nil, nil, err
+		}
+		ks = append(ks, k)
 	}
-	return names, ks
+	return names, ks, nil
 }
 
 // load creates the staging table in this transaction (dropped at its
@@ -111,10 +118,16 @@ func (t *tx) applyRecords(ctx context.Context, ws *store.WriteSet) error {
 	s := t.s
 	recs := newStaging("records", []string{"id", "raw_hash", "attributes", "software_installs", "findings"},
 		[]kind{kindInt, kindText, kindJSON, kindInt, kindInt})
-	swCols, swKinds := s.stageCols("software", []string{"seq"}, []kind{kindInt}, "name", "version", "publisher", "attributes")
+	swCols, swKinds, err := s.stageCols("software", []string{"seq"}, []kind{kindInt}, "name", "version", "publisher", "attributes")
+	if err != nil {
+		return err
+	}
 	sw := newStaging("software", swCols, swKinds)
-	instCols, instKinds := s.stageCols("installed_software", []string{"seq", "record_id", "name", "version", "publisher"},
+	instCols, instKinds, err := s.stageCols("installed_software", []string{"seq", "record_id", "name", "version", "publisher"},
 		[]kind{kindInt, kindInt, kindText, kindText, kindText}, "install_path", "install_date", "attributes")
+	if err != nil {
+		return err
+	}
 	inst := newStaging("installed_software", instCols, instKinds)
 	items := map[string]*staging{}
 	var itemOrder []string
@@ -267,7 +280,10 @@ func (t *tx) itemStaging(items map[string]*staging, tb string) (*staging, error)
 	if tb == "record_items" {
 		extra, extraKinds = append(extra, "entity"), append(extraKinds, kindText)
 	}
-	names, ks := t.s.stageCols(tb, extra, extraKinds, append(append([]string{}, cols...), "attributes")...)
+	names, ks, err := t.s.stageCols(tb, extra, extraKinds, append(append([]string{}, cols...), "attributes")...)
+	if err != nil {
+		return nil, err
+	}
 	return newStaging(tb, names, ks), nil
 }
 
@@ -289,7 +305,10 @@ func prefixedEach(p string, cols []string) []string {
 
 func (t *tx) applyVulns(ctx context.Context, ws *store.WriteSet) error {
 	if len(ws.Vulns) > 0 {
-		cols, ks := t.s.stageCols("vulns", nil, nil, append(append([]string{"qid"}, store.VulnColumns...), "attributes", "hash")...)
+		cols, ks, err := t.s.stageCols("vulns", nil, nil, append(append([]string{"qid"}, store.VulnColumns...), "attributes", "hash")...)
+		if err != nil {
+			return err
+		}
 		st := newStaging("vulns", cols, ks)
 		// One row per QID (the last one given wins), as successive upserts
 		// would leave it.
@@ -335,7 +354,7 @@ func (t *tx) applyVulns(ctx context.Context, ws *store.WriteSet) error {
 		for _, c := range append(append([]string{}, vc...), "attributes", "hash", "last_seen", "last_run_id", "changed_run_id") {
 			set = append(set, c+" = excluded."+c)
 		}
-		_, err := t.tx.Exec(ctx, `INSERT INTO vulns (qid`+commaList(vc)+`, attributes, hash, first_seen, last_seen, first_run_id, last_run_id, changed_run_id)
+		_, err = t.tx.Exec(ctx, `INSERT INTO vulns (qid`+commaList(vc)+`, attributes, hash, first_seen, last_seen, first_run_id, last_run_id, changed_run_id)
 			SELECT qid`+commaList(vc)+`, coalesce(attributes, '{}'), hash, $1, $1, $2, $2, $2 FROM `+st.name+`
 			ON CONFLICT (qid) DO UPDATE SET `+strings.Join(set, ", "), ws.At, ws.RunID)
 		if err != nil {
@@ -382,8 +401,11 @@ func (t *tx) applyFindings(ctx context.Context, ws *store.WriteSet) error {
 		var err error
 		if f.ID == 0 {
 			if ins == nil {
-				cols, ks := t.s.stageCols("findings", []string{"seq"}, []kind{kindInt},
+				cols, ks, err := t.s.stageCols("findings", []string{"seq"}, []kind{kindInt},
 					append([]string{"record_id", "finding_key", "qid", "port", "protocol", "ssl", "instance"}, fc...)...)
+				if err != nil {
+					return err
+				}
 				ins = newStaging("findings_new", cols, ks)
 			}
 			err = ins.add(append([]any{int64(i), f.RecordID, f.Key, f.QID, f.Port, f.Protocol, f.SSL, f.Instance}, f.Values...)...)
@@ -392,7 +414,10 @@ func (t *tx) applyFindings(ctx context.Context, ws *store.WriteSet) error {
 				continue // written twice: the last write wins
 			}
 			if upd == nil {
-				cols, ks := t.s.stageCols("findings", []string{"status_changed"}, []kind{kindBool}, append([]string{"id", "record_id"}, fc...)...)
+				cols, ks, err := t.s.stageCols("findings", []string{"status_changed"}, []kind{kindBool}, append([]string{"id", "record_id"}, fc...)...)
+				if err != nil {
+					return err
+				}
 				upd = newStaging("findings_updated", cols, ks)
 			}
 			err = upd.add(append([]any{f.StatusChanged, f.ID, f.RecordID}, f.Values...)...)

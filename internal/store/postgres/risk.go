@@ -72,7 +72,10 @@ func (t *tx) SetFindingEnrichment(ctx context.Context, rows []store.FindingEnric
 		return nil
 	}
 	ec := store.EnrichColumns
-	cols, ks := t.s.stageCols("findings", nil, nil, append([]string{"id"}, ec...)...)
+	cols, ks, err := t.s.stageCols("findings", nil, nil, append([]string{"id"}, ec...)...)
+	if err != nil {
+		return err
+	}
 	st := newStaging("enrichment", cols, ks)
 	last := make(map[int64]int, len(rows))
 	for i, r := range rows {

@@ -79,13 +79,14 @@ type table struct {
 	identity bool
 }
 
-// kind returns the kind of column col, which must exist.
-func (t *table) kind(col string) kind {
+// kind returns the kind of column col; an error when the table has no such
+// column (the database's schema is not the one this qflow writes).
+func (t *table) kind(col string) (kind, error) {
 	k, ok := t.kinds[col]
 	if !ok {
-		panic("postgres: no column " + t.name + "." + col)
+		return 0, fmt.Errorf("postgres: table %s has no column %s: the database's schema is not the one this qflow writes (was it migrated by another version?)", t.name, col)
 	}
-	return k
+	return k, nil
 }
 
 // readSchema reads the columns, primary keys and identities of the tables

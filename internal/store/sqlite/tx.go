@@ -671,7 +671,11 @@ func (x *tx) content(ws *store.WriteSet, r store.RecordContent, now string) erro
 		}
 	}
 	var assetID int64
-	if err := x.tx.QueryRowContext(x.ctx, `SELECT asset_id FROM asset_records WHERE id = ?`, r.RecordID).Scan(&assetID); err != nil {
+	st, err := x.stmt(`SELECT asset_id FROM asset_records WHERE id = ?`)
+	if err != nil {
+		return err
+	}
+	if err := st.QueryRowContext(x.ctx, r.RecordID).Scan(&assetID); err != nil {
 		return fmt.Errorf("look up record: %w", err)
 	}
 	for _, in := range r.Installs {
@@ -700,7 +704,7 @@ func (x *tx) content(ws *store.WriteSet, r store.RecordContent, now string) erro
 			return fmt.Errorf("insert %s: %w", it.Entity, err)
 		}
 	}
-	_, err := x.exec(`UPDATE asset_records SET raw_hash = ?, attributes = ?, software_installs = ?, findings = ?, last_seen = ?, last_run_id = ?, state = 'active' WHERE id = ?`,
+	_, err = x.exec(`UPDATE asset_records SET raw_hash = ?, attributes = ?, software_installs = ?, findings = ?, last_seen = ?, last_run_id = ?, state = 'active' WHERE id = ?`,
 		r.Hash, r.Attributes, r.SoftwareInstalls, r.Findings, now, ws.RunID, r.RecordID)
 	return err
 }

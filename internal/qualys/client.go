@@ -71,14 +71,18 @@ type Options struct {
 	// fakes along with time.Now.
 	Now func() time.Time
 	// SpoolDir is the directory of the temporary files API-server pages
-	// (VMDR host list, host list detection, KnowledgeBase) are written to,
-	// gzip-compressed, while they download ("": os.TempDir()). A page is
+	// (VMDR host list, host list detection, KnowledgeBase) are written to
+	// while they download ("": os.TempDir()). A page is
 	// decoded from its file once the connection and the concurrency slot
 	// are released, so a slow loop body holds neither, and the file is
 	// removed as soon as the page is decoded, on error, or when the caller
-	// stops iterating. Files are named qflow-qualys-*.xml.gz; allow for one
-	// compressed page per walk in progress.
+	// stops iterating. Files are named qflow-qualys-*.xml (.xml.gz with
+	// SpoolCompress); allow for one page per walk in progress (a VMDR page
+	// of 1,000 hosts is some 50 MB raw).
 	SpoolDir string
+	// SpoolCompress gzips the spool files (about 10× smaller, at some 15 %
+	// of a VMDR sync's CPU time): for a SpoolDir short of space.
+	SpoolCompress bool
 }
 
 // Client talks to one Qualys subscription. It is safe for concurrent use.
@@ -169,7 +173,7 @@ func NewClient(opts Options) (*Client, error) {
 		authTimeout:  time.Minute,
 		errBodyLimit: maxErrorBody,
 		spoolDir:     opts.SpoolDir,
-		spoolGzip:    true,
+		spoolGzip:    opts.SpoolCompress,
 	}
 	var err error
 	if opts.GatewayURL != "" {

@@ -93,8 +93,9 @@
 // DetectionsParallel, bounded by the subscription's concurrency.
 //
 // Pages are spooled, then streamed. While a request runs (holding its
-// concurrency slot, within Options.PageTimeout) the raw page is written
-// gzip-compressed to a temporary file in Options.SpoolDir, and checked: its
+// concurrency slot, within Options.PageTimeout) the raw page is written to
+// a temporary file in Options.SpoolDir (gzip-compressed with
+// Options.SpoolCompress), and checked: its
 // root element is sniffed from the first bytes (a SIMPLE_RETURN, such as
 // 2001 sent with HTTP 200, is decoded and classified at once) and the body
 // must end with the root's end tag, optionally followed by comments. Then

@@ -6,6 +6,7 @@ package qualys
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -76,7 +77,7 @@ func testSimVMDRSlowConsumer(t *testing.T) {
 			if err != nil {
 				t.Errorf("ServerTime inside the loop body: %v", err)
 			}
-			if files := spoolFiles(t, dir); len(files) != 1 || !strings.HasPrefix(files[0], "qflow-qualys-") || !strings.HasSuffix(files[0], ".xml.gz") {
+			if files := spoolFiles(t, dir); len(files) != 1 || !strings.HasPrefix(files[0], "qflow-qualys-") || !strings.HasSuffix(files[0], ".xml") {
 				t.Errorf("spool files while a page is decoded: %v, want its one file", files)
 			}
 		}
@@ -104,8 +105,17 @@ func testSimVMDRSlowConsumer(t *testing.T) {
 
 func TestSpoolFilesRemoved(t *testing.T) {
 	t.Parallel()
+	for _, compress := range []bool{false, true} {
+		t.Run(fmt.Sprintf("compress=%v", compress), func(t *testing.T) {
+			t.Parallel()
+			testSpoolFilesRemoved(t, compress)
+		})
+	}
+}
+
+func testSpoolFilesRemoved(t *testing.T, compress bool) {
 	dir := t.TempDir()
-	c, mux := setupAPI(t, func(o *Options) { o.SpoolDir = dir })
+	c, mux := setupAPI(t, func(o *Options) { o.SpoolDir = dir; o.SpoolCompress = compress })
 	ids := seqIDs(30, 10, 3)
 	f := &fakeHLD{t: t, ids: ids}
 	f.cut = func(n int64, body string) string {
@@ -147,8 +157,12 @@ func TestSpoolFilesRemoved(t *testing.T) {
 			t.Fatal(err)
 		}
 		if n++; n == 3 {
-			if len(spoolFiles(t, dir)) != 1 {
-				t.Errorf("no spool file while a page is decoded")
+			ext := ".xml"
+			if compress {
+				ext = ".xml.gz"
+			}
+			if files := spoolFiles(t, dir); len(files) != 1 || !strings.HasSuffix(files[0], ext) {
+				t.Errorf("spool files while a page is decoded: %v, want one *%s", files, ext)
 			}
 			break
 		}

@@ -1,0 +1,82 @@
+package load
+
+import (
+	"encoding/json"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/qflow/qflow/internal/model"
+)
+
+// appendJSON must write the bytes encoding/json writes: finding hashes
+// stored by earlier versions were computed over them.
+func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
+	at := time.Date(2026, 12, 5, 17, 4, 5, 123456789, time.FixedZone("x", 3600))
+	cases := []struct {
+		name string
+		v    any
+	}{
+		{"nil", nil},
+		{"empty values", model.Values{}},
+		{"nil values", model.Values(nil)},
+		{"scalars", model.Values{"b": true, "a": int64(-42), "c": "plain", "d": nil, "e": false}},
+		{"escaped", model.Values{"html": "<b>&amp;</b>", "quote": `say "hi" \ now`, "ctl": "tab\there\nnl\x01", "utf8": "café ☃ \u2028", "bad": "\xff\xfe"}},
+		{"floats", model.Values{"f": 3.5, "g": 1e21, "h": 1e-7, "i": -0.0, "j": 123456789.125, "k": math.MaxFloat64}},
+		{"time", model.Values{"t": at, "zero": time.Time{}}},
+		{"lists", model.Values{"l": []string{"a", "<b>", ""}, "empty": []string{}, "nil": []string(nil)}},
+		{"keys sorted bytewise", model.Values{"Z": 1, "a": 2, "_": 3, "aa": 4, "é": 5, "<k>": 6}},
+		{"nested", map[string]any{"m": map[string]any{"x": int64(1)}, "s": map[string]string{"b": "2", "a": "<1>"}}},
+		{"string map", map[string]string{"z": "1", "a": "\u00e9"}},
+		{"other type", []int{1, 2}},
+		{"int", 7},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			want, werr := json.Marshal(c.v)
+			got, gerr := appendJSON(nil, c.v)
+			if (werr != nil) != (gerr != nil) {
+				t.Fatalf("error %v, encoding/json %v", gerr, werr)
+			}
+			if string(got) != string(want) {
+				t.Errorf("got  %s\nwant %s", got, want)
+			}
+		})
+	}
+}
+
+func FuzzAppendJSON(f *testing.F) {
+	f.Add("name", "value", int64(3), 2.5, true)
+	f.Add("<a>", "\u2028\xff\"\\", int64(-1), 1e300, false)
+	f.Fuzz(func(t *testing.T, k, s string, i int64, x float64, b bool) {
+		v := model.Values{k: s, k + "i": i, k + "f": x, k + "b": b, k + "l": []string{s, k}}
+		want, werr := json.Marshal(v)
+		got, gerr := appendJSON(nil, v)
+		if (werr != nil) != (gerr != nil) {
+			t.Fatalf("error %v, encoding/json %v", gerr, werr)
+		}
+		if werr == nil && string(got) != string(want) {
+			t.Errorf("got  %s\nwant %s", got, want)
+		}
+	})
+}
+
+func BenchmarkJSONText(b *testing.B) {
+	v := model.Values{"qid": int64(38173), "type": "Confirmed", "severity": int64(3), "status": "Active", "port": int64(443),
+		"protocol": "tcp", "ssl": true, "first_found": time.Now(), "last_found": time.Now(), "times_found": int64(12),
+		"qds": int64(35), "qds_severity": "LOW", "unique_vuln_id": int64(123456789), "is_ignored": false, "is_disabled": false}
+	b.Run("appendJSON", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := jsonText(v); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("encoding/json", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := json.Marshal(v); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

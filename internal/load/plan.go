@@ -6,7 +6,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -80,6 +79,7 @@ func (p *planner) flush() error {
 }
 
 func (p *planner) batch(b *sync.Batch, res *sync.BatchResult) error {
+	pres, _ := b.Prepared.([]*prepared)
 	var hosts []int
 	var keys []string
 	var qids []int64
@@ -161,7 +161,11 @@ func (p *planner) batch(b *sync.Batch, res *sync.BatchResult) error {
 			}
 		}
 		st, exists := prior[rec.NativeKey]
-		if err := p.record(rec, b.Hashes[i], st, exists, oldFindings[st.ID], res); err != nil {
+		var pre *prepared
+		if i < len(pres) {
+			pre = pres[i]
+		}
+		if err := p.record(rec, b.Hashes[i], pre, st, exists, oldFindings[st.ID], res); err != nil {
 			return fmt.Errorf("record %s %s: %w", rec.Source, rec.NativeKey, err)
 		}
 		p.done[rec.NativeKey] = true
@@ -205,8 +209,8 @@ func value(v model.Values, field string) any {
 		return nil
 	}
 	if l, ok := x.([]string); ok {
-		b, _ := json.Marshal(l)
-		return string(b)
+		t, _ := jsonText(l) // a list of strings always encodes
+		return t
 	}
 	return x
 }
@@ -222,16 +226,74 @@ func flag(v model.Values, field string) any {
 	return nil
 }
 
+// jsonText returns the JSON encoding of v (as encoding/json writes it).
 func jsonText(v any) (string, error) {
-	b, err := json.Marshal(v)
+	bp := bufPool.Get().(*[]byte)
+	b, err := appendJSON((*bp)[:0], v)
+	s := string(b)
+	*bp = b[:0]
+	bufPool.Put(bp)
 	if err != nil {
 		return "", err
 	}
-	return string(b), nil
+	return s, nil
+}
+
+// prepared is what the planner works out of a record without the store:
+// its encodings, list rows and findings. Sink.Prepare computes it on the
+// engine's prepare goroutine, ahead of the batch's transaction, so that it
+// overlaps the write of the batch before; the planner computes it itself
+// for a record that has none.
+type prepared struct {
+	summary  store.AssetSummary
+	content  store.RecordContent // Attributes, Installs and Items
+	findings []preFinding
+}
+
+// preFinding is one finding of a record, ready to compare and write.
+type preFinding struct {
+	key         string
+	qid         int64
+	hash        string
+	status      string
+	port, proto any
+	instance    any
+	ssl         bool
+	cols        []any // store.FindingColumns
+}
+
+// prepare encodes a CSAM or VMDR record for the planner.
+func prepare(rec *model.Record) (*prepared, error) {
+	attrs, err := jsonText(rec.Host)
+	if err != nil {
+		return nil, fmt.Errorf("encode attributes: %w", err)
+	}
+	pre := &prepared{summary: summary(rec.Host), content: store.RecordContent{Attributes: attrs}}
+	if err := children(rec, &pre.content); err != nil {
+		return nil, err
+	}
+	if pre.findings, err = prepareFindings(rec); err != nil {
+		return nil, err
+	}
+	return pre, nil
+}
+
+// Prepare implements sync.Preparer: the store-independent part of the
+// plan of each CSAM and VMDR record in b. A record it fails to prepare is
+// left to the planner, which reports the error within the batch.
+func (s *Sink) Prepare(b *sync.Batch) {
+	pres := make([]*prepared, len(b.Records))
+	for i, rec := range b.Records {
+		if rec.Source == model.SourceKB {
+			continue
+		}
+		pres[i], _ = prepare(rec)
+	}
+	b.Prepared = pres
 }
 
 // record decides one CSAM or VMDR record.
-func (p *planner) record(rec *model.Record, hash string, prior store.RecordState, exists bool, oldFindings []store.FindingState, res *sync.BatchResult) error {
+func (p *planner) record(rec *model.Record, hash string, pre *prepared, prior store.RecordState, exists bool, oldFindings []store.FindingState, res *sync.BatchResult) error {
 	if exists && prior.Hash == hash {
 		res.Unchanged++
 		res.SoftwareInstalls += int(prior.SoftwareInstalls)
@@ -239,11 +301,13 @@ func (p *planner) record(rec *model.Record, hash string, prior store.RecordState
 		p.touch = append(p.touch, prior.ID)
 		return nil
 	}
-	attrs, err := jsonText(rec.Host)
-	if err != nil {
-		return fmt.Errorf("encode attributes: %w", err)
+	if pre == nil {
+		var err error
+		if pre, err = prepare(rec); err != nil {
+			return err
+		}
 	}
-	sum := summary(rec.Host)
+	sum := pre.summary
 	overwrite := rec.Source == model.SourceCSAM // CSAM, the inventory, overwrites; others fill gaps
 	recordID, assetID := prior.ID, prior.AssetID
 	if exists {
@@ -293,12 +357,10 @@ func (p *planner) record(rec *model.Record, hash string, prior store.RecordState
 			return err
 		}
 	}
-	content := store.RecordContent{RecordID: recordID, Hash: hash, Attributes: attrs}
-	if err := children(rec, &content); err != nil {
-		return err
-	}
+	content := pre.content
+	content.RecordID, content.Hash = recordID, hash
 	res.SoftwareInstalls += len(content.Installs)
-	nf, err := p.findings(rec, recordID, oldFindings, &res.Findings)
+	nf, err := p.findings(pre.findings, recordID, oldFindings, &res.Findings)
 	if err != nil {
 		return err
 	}
@@ -456,11 +518,45 @@ func findingContent(v model.Values) (attrs, hash string, err error) {
 	return attrs, hex.EncodeToString(h.Sum(nil)[:16]), nil
 }
 
+// prepareFindings keys, encodes and hashes the findings of a host record.
+func prepareFindings(rec *model.Record) ([]preFinding, error) {
+	rows := rec.Rows(model.EntityFinding)
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	out := make([]preFinding, 0, len(rows))
+	for _, v := range rows {
+		key, ok := findingKey(v)
+		if !ok {
+			continue // a detection without a QID cannot be keyed
+		}
+		attrs, h, err := findingContent(v)
+		if err != nil {
+			return nil, err
+		}
+		factors, err := qdsFactors(v)
+		if err != nil {
+			return nil, err
+		}
+		cols := []any{value(v, "unique_vuln_id"), value(v, "type"), value(v, "severity"), value(v, "status"),
+			value(v, "qds"), value(v, "qds_severity"), factors, value(v, "results"),
+			value(v, "first_found"), value(v, "last_found"), value(v, "times_found"), value(v, "last_test"),
+			value(v, "last_update"), value(v, "last_fixed"), value(v, "first_reopened"), value(v, "last_reopened"),
+			value(v, "times_reopened"), flag(v, "is_ignored"), flag(v, "is_disabled"), value(v, "last_processed"),
+			attrs, h}
+		cols = append(cols, enrichment(v)...)
+		qid, _ := v.Int("qid")
+		out = append(out, preFinding{key: key, qid: qid, hash: h, status: v.String("status"),
+			port: value(v, "port"), proto: value(v, "protocol"), ssl: v["ssl"] == true, instance: value(v, "instance"), cols: cols})
+	}
+	return out, nil
+}
+
 // findings decides the findings of a host record: new, updated (fixed and
 // re-opened counted and fed to the change feed), unchanged, and missing
 // (stored for the record but no longer reported). It returns the number
 // of findings the record now reports.
-func (p *planner) findings(rec *model.Record, recordID int64, stored []store.FindingState, fc *sync.FindingCounts) (int64, error) {
+func (p *planner) findings(fs []preFinding, recordID int64, stored []store.FindingState, fc *sync.FindingCounts) (int64, error) {
 	type old struct {
 		store.FindingState
 		seen bool
@@ -470,17 +566,11 @@ func (p *planner) findings(rec *model.Record, recordID int64, stored []store.Fin
 		olds[f.Key] = &old{FindingState: f}
 	}
 	var n int64
-	for _, v := range rec.Rows(model.EntityFinding) {
-		key, ok := findingKey(v)
-		if !ok {
-			continue // a detection without a QID cannot be keyed
-		}
+	for i := range fs {
+		pf := &fs[i]
+		key, h, status, qid := pf.key, pf.hash, pf.status, pf.qid
 		if f, dup := olds[key]; dup && f.seen {
 			continue // reported twice on one host: keep the first
-		}
-		attrs, h, err := findingContent(v)
-		if err != nil {
-			return 0, err
 		}
 		n++
 		fc.Seen++
@@ -490,19 +580,6 @@ func (p *planner) findings(rec *model.Record, recordID int64, stored []store.Fin
 			p.ws.Touched = append(p.ws.Touched, f.ID)
 			continue
 		}
-		factors, err := qdsFactors(v)
-		if err != nil {
-			return 0, err
-		}
-		status := v.String("status")
-		cols := []any{value(v, "unique_vuln_id"), value(v, "type"), value(v, "severity"), value(v, "status"),
-			value(v, "qds"), value(v, "qds_severity"), factors, value(v, "results"),
-			value(v, "first_found"), value(v, "last_found"), value(v, "times_found"), value(v, "last_test"),
-			value(v, "last_update"), value(v, "last_fixed"), value(v, "first_reopened"), value(v, "last_reopened"),
-			value(v, "times_reopened"), flag(v, "is_ignored"), flag(v, "is_disabled"), value(v, "last_processed"),
-			attrs, h}
-		cols = append(cols, enrichment(v)...)
-		qid, _ := v.Int("qid")
 		if ok {
 			f.seen = true
 			fc.Updated++
@@ -518,8 +595,8 @@ func (p *planner) findings(rec *model.Record, recordID int64, stored []store.Fin
 				}
 			}
 			p.ws.Findings = append(p.ws.Findings, store.FindingWrite{ID: f.ID, RecordID: recordID, Key: key, QID: qid,
-				Port: value(v, "port"), Protocol: value(v, "protocol"), SSL: v["ssl"] == true, Instance: value(v, "instance"),
-				Values: cols, StatusChanged: status != f.Status})
+				Port: pf.port, Protocol: pf.proto, SSL: pf.ssl, Instance: pf.instance,
+				Values: pf.cols, StatusChanged: status != f.Status})
 			if kind != "" {
 				p.ws.Changes = append(p.ws.Changes, store.ChangeWrite{Kind: kind, RecordID: recordID, FindingID: f.ID, QID: qid, Old: f.Status, New: status})
 			}
@@ -528,8 +605,8 @@ func (p *planner) findings(rec *model.Record, recordID int64, stored []store.Fin
 		fc.New++
 		olds[key] = &old{seen: true}
 		p.ws.Findings = append(p.ws.Findings, store.FindingWrite{RecordID: recordID, Key: key, QID: qid,
-			Port: value(v, "port"), Protocol: value(v, "protocol"), SSL: v["ssl"] == true, Instance: value(v, "instance"),
-			Values: cols, StatusChanged: true})
+			Port: pf.port, Protocol: pf.proto, SSL: pf.ssl, Instance: pf.instance,
+			Values: pf.cols, StatusChanged: true})
 		var st any
 		if status != "" {
 			st = status

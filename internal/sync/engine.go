@@ -270,8 +270,26 @@ func (e *Engine) execute(ctx context.Context, run *Run, cp *Checkpoint) error {
 	}()
 
 	// Load stage: this goroutine is the single writer.
+	// The store's preparation of a batch overlaps the write of the one
+	// before.
+	toWrite := (<-chan *Batch)(batches)
+	if pr, ok := o.Store.(Preparer); ok {
+		in := batches
+		out := make(chan *Batch, 1)
+		go func() {
+			defer close(out)
+			for b := range in {
+				if ctx.Err() == nil {
+					pr.Prepare(b)
+				}
+				out <- b // the writer below drains every batch
+			}
+		}()
+		toWrite = out
+	}
+
 	var writeErr error
-	for b := range batches {
+	for b := range toWrite {
 		if writeErr != nil {
 			continue // drain
 		}

@@ -139,6 +139,18 @@ type Batch struct {
 	Quarantined []Quarantined
 	// Checkpoint is the source's state once this batch is committed.
 	Checkpoint Checkpoint
+	// Prepared is what the store's Prepare made of the records (see
+	// Preparer), for its WriteBatch; nil without one.
+	Prepared any
+}
+
+// Preparer is implemented by a Store that can do part of a batch's work
+// without its transaction (encoding, hashing). The engine calls Prepare on
+// a goroutine of its own, ahead of WriteBatch, so that it overlaps the
+// write of the batch before. Prepare must not fail: what it cannot
+// prepare, WriteBatch does (and reports).
+type Preparer interface {
+	Prepare(b *Batch)
 }
 
 // BatchResult counts what a batch changed.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -60,6 +61,10 @@ type tx struct {
 	stmts map[string]*sql.Stmt
 	// pending are software catalog ids assigned in this transaction.
 	pending map[swKey]int64
+	// lastFinding is the highest finding id (read once per transaction:
+	// new findings are given the ids that follow, instead of reading back
+	// ids SQLite chose, which costs a RETURNING table per statement).
+	lastFinding int64
 }
 
 var _ store.Tx = (*tx)(nil)
@@ -132,6 +137,72 @@ func (x *tx) insertID(q string, a ...any) (int64, error) {
 		return 0, err
 	}
 	return r.LastInsertId()
+}
+
+// rowChunks are the row counts of the multi-row statements insertRows
+// runs, largest first: a few shapes per statement, each prepared once.
+var rowChunks = [...]int{64, 16, 4, 1}
+
+// insertRows runs "head VALUES (…), (…) tail" over vals, width values a
+// row, in as few statements as rowChunks allow: one statement per row
+// costs more in the driver than the row costs SQLite. With scan, the
+// statement's RETURNING rows are passed to it.
+func (x *tx) insertRows(head, tail string, width int, vals []any, scan func(*sql.Rows) error) error {
+	row := "(" + placeholders(width) + ")"
+	for len(vals) > 0 {
+		n := len(vals) / width
+		for _, c := range rowChunks {
+			if c <= n {
+				n = c
+				break
+			}
+		}
+		q := head + " VALUES " + strings.TrimSuffix(strings.Repeat(row+", ", n), ", ") + " " + tail
+		st, err := x.stmt(q)
+		if err != nil {
+			return err
+		}
+		a := vals[:n*width]
+		vals = vals[n*width:]
+		if scan == nil {
+			if _, err := st.ExecContext(x.ctx, a...); err != nil {
+				return err
+			}
+			continue
+		}
+		rows, err := st.QueryContext(x.ctx, a...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			if err := scan(rows); err != nil {
+				rows.Close()
+				return err
+			}
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// assetOf returns the asset of a record, looked up once per Apply (no
+// record moves during one).
+func (x *tx) assetOf(assets map[int64]int64, recordID int64) (int64, error) {
+	if id, ok := assets[recordID]; ok {
+		return id, nil
+	}
+	st, err := x.stmt(`SELECT asset_id FROM asset_records WHERE id = ?`)
+	if err != nil {
+		return 0, err
+	}
+	var id int64
+	if err := st.QueryRowContext(x.ctx, recordID).Scan(&id); err != nil {
+		return 0, fmt.Errorf("look up record %d: %w", recordID, err)
+	}
+	assets[recordID] = id
+	return id, nil
 }
 
 // column runs a one-column query in the transaction.
@@ -587,8 +658,9 @@ var childTables = []string{"installed_software", "open_ports", "network_interfac
 // Apply implements store.Tx.
 func (x *tx) Apply(_ context.Context, ws *store.WriteSet) error {
 	now := ts(ws.At)
+	assets := map[int64]int64{}
 	for _, r := range ws.Records {
-		if err := x.content(ws, r, now); err != nil {
+		if err := x.content(ws, r, now, assets); err != nil {
 			return fmt.Errorf("record %d: %w", r.RecordID, err)
 		}
 	}
@@ -597,53 +669,64 @@ func (x *tx) Apply(_ context.Context, ws *store.WriteSet) error {
 			return fmt.Errorf("vuln %d: %w", v.QID, err)
 		}
 	}
-	for _, q := range ws.VulnsSeen {
-		if _, err := x.exec(`UPDATE vulns SET last_seen = ?, last_run_id = ? WHERE qid = ?`, now, ws.RunID, q); err != nil {
-			return err
-		}
+	if err := chunks(ws.VulnsSeen, func(ids []int64) error {
+		_, err := x.exec(`UPDATE vulns SET last_seen = ?, last_run_id = ? WHERE qid IN (`+placeholders(len(ids))+`)`, append([]any{now, ws.RunID}, anys(ids)...)...)
+		return err
+	}); err != nil {
+		return fmt.Errorf("mark KnowledgeBase entries seen: %w", err)
 	}
 	// Ids of the findings inserted here, for their changes.
-	inserted := map[findingRef]int64{}
-	for _, f := range ws.Findings {
-		id, err := x.finding(ws, f, now)
-		if err != nil {
-			return fmt.Errorf("finding %s of record %d: %w", f.Key, f.RecordID, err)
-		}
-		if f.ID == 0 {
-			inserted[findingRef{f.RecordID, f.Key}] = id
-		}
+	inserted, err := x.findings(ws, now, assets)
+	if err != nil {
+		return err
 	}
-	for _, id := range ws.Touched {
-		if _, err := x.exec(`UPDATE findings SET last_seen = ?, last_run_id = ? WHERE id = ?`, now, ws.RunID, id); err != nil {
-			return fmt.Errorf("touch finding: %w", err)
-		}
+	if err := chunks(ws.Touched, func(ids []int64) error {
+		_, err := x.exec(`UPDATE findings SET last_seen = ?, last_run_id = ? WHERE id IN (`+placeholders(len(ids))+`)`, append([]any{now, ws.RunID}, anys(ids)...)...)
+		return err
+	}); err != nil {
+		return fmt.Errorf("touch findings: %w", err)
 	}
-	for _, id := range ws.Missing {
-		if _, err := x.exec(`UPDATE findings SET state = 'missing', last_run_id = ? WHERE id = ?`, ws.RunID, id); err != nil {
-			return fmt.Errorf("mark finding missing: %w", err)
-		}
+	if err := chunks(ws.Missing, func(ids []int64) error {
+		_, err := x.exec(`UPDATE findings SET state = 'missing', last_run_id = ? WHERE id IN (`+placeholders(len(ids))+`)`, append([]any{ws.RunID}, anys(ids)...)...)
+		return err
+	}); err != nil {
+		return fmt.Errorf("mark findings missing: %w", err)
 	}
+	const changeCols = 9
+	rows := make([]any, 0, len(ws.Changes)*changeCols)
 	for _, c := range ws.Changes {
-		var rec, fid any
+		var rec, fid, qid any
+		asset := c.AssetID
 		if c.RecordID != 0 {
 			rec = c.RecordID
+			if asset, err = x.assetOf(assets, c.RecordID); err != nil {
+				return fmt.Errorf("record %s change: %w", c.Kind, err)
+			}
 		}
 		if c.FindingID != 0 {
 			fid = c.FindingID
-		} else if id, ok := inserted[findingRef{c.RecordID, c.FindingKey}]; ok && c.FindingKey != "" {
-			fid = id
+		} else if c.FindingKey != "" {
+			id, ok := inserted[findingRef{c.RecordID, c.FindingKey}]
+			if !ok {
+				st, err := x.stmt(`SELECT id FROM findings WHERE record_id = ? AND finding_key = ?`)
+				if err != nil {
+					return err
+				}
+				if err := st.QueryRowContext(x.ctx, c.RecordID, c.FindingKey).Scan(&id); err != nil && !errors.Is(err, sql.ErrNoRows) {
+					return fmt.Errorf("record %s change: look up finding: %w", c.Kind, err)
+				}
+			}
+			if id != 0 {
+				fid = id
+			}
 		}
-		var qid any
 		if c.QID != 0 {
 			qid = c.QID
 		}
-		_, err := x.exec(`INSERT INTO changes (run_id, kind, asset_id, record_id, finding_id, qid, old_value, new_value, at)
-			VALUES (?, ?, coalesce((SELECT asset_id FROM asset_records WHERE id = ?), ?), ?,
-				coalesce(?, (SELECT id FROM findings WHERE record_id = ? AND finding_key = ?)), ?, ?, ?, ?)`,
-			ws.RunID, c.Kind, rec, c.AssetID, rec, fid, rec, c.FindingKey, qid, arg(c.Old), arg(c.New), now)
-		if err != nil {
-			return fmt.Errorf("record %s change: %w", c.Kind, err)
-		}
+		rows = append(rows, ws.RunID, c.Kind, asset, rec, fid, qid, arg(c.Old), arg(c.New), now)
+	}
+	if err := x.insertRows(`INSERT INTO changes (run_id, kind, asset_id, record_id, finding_id, qid, old_value, new_value, at)`, "", changeCols, rows, nil); err != nil {
+		return fmt.Errorf("record changes: %w", err)
 	}
 	for _, c := range ws.Conflicts {
 		_, err := x.exec(`INSERT INTO identity_conflicts (run_id, record_id, rule, chosen, candidates, at, kind, attribute, value, other_value, other_asset_id)
@@ -664,44 +747,58 @@ func (x *tx) Apply(_ context.Context, ws *store.WriteSet) error {
 	return nil
 }
 
-func (x *tx) content(ws *store.WriteSet, r store.RecordContent, now string) error {
+func (x *tx) content(ws *store.WriteSet, r store.RecordContent, now string, assets map[int64]int64) error {
 	for _, t := range childTables {
 		if _, err := x.exec(`DELETE FROM `+t+` WHERE record_id = ?`, r.RecordID); err != nil {
 			return fmt.Errorf("replace %s: %w", t, err)
 		}
 	}
-	var assetID int64
-	st, err := x.stmt(`SELECT asset_id FROM asset_records WHERE id = ?`)
+	assetID, err := x.assetOf(assets, r.RecordID)
 	if err != nil {
 		return err
 	}
-	if err := st.QueryRowContext(x.ctx, r.RecordID).Scan(&assetID); err != nil {
-		return fmt.Errorf("look up record: %w", err)
-	}
-	for _, in := range r.Installs {
-		swID, err := x.software(in)
-		if err != nil {
-			return err
+	if len(r.Installs) > 0 {
+		const width = 6
+		rows := make([]any, 0, len(r.Installs)*width)
+		for _, in := range r.Installs {
+			swID, err := x.software(in)
+			if err != nil {
+				return err
+			}
+			rows = append(rows, r.RecordID, assetID, swID, in.InstallPath, arg(in.InstallDate), in.Attributes)
 		}
-		if _, err := x.exec(`INSERT INTO installed_software (record_id, asset_id, software_id, install_path, install_date, attributes) VALUES (?, ?, ?, ?, ?, ?)
-			ON CONFLICT (record_id, software_id, install_path) DO NOTHING`, r.RecordID, assetID, swID, in.InstallPath, arg(in.InstallDate), in.Attributes); err != nil {
+		if err := x.insertRows(`INSERT INTO installed_software (record_id, asset_id, software_id, install_path, install_date, attributes)`,
+			`ON CONFLICT (record_id, software_id, install_path) DO NOTHING`, width, rows, nil); err != nil {
 			return fmt.Errorf("insert installed software: %w", err)
 		}
 	}
+	// List rows, by table in the order they first come.
+	var tables []string
+	byTable := map[string][]any{}
 	for _, it := range r.Items {
-		var err error
+		var row []any
 		if it.Table == "record_items" {
-			_, err = x.exec(`INSERT INTO record_items (record_id, entity, ordinal, attributes) VALUES (?, ?, ?, ?)`, r.RecordID, it.Entity, it.Ordinal, it.Attributes)
+			row = []any{r.RecordID, it.Entity, it.Ordinal, it.Attributes}
 		} else {
 			cols, ok := store.ItemColumns[it.Table]
 			if !ok || len(cols) != len(it.Values) {
 				return fmt.Errorf("list row of unknown table %q", it.Table)
 			}
-			q := `INSERT INTO ` + it.Table + ` (record_id, asset_id, ordinal, ` + strings.Join(cols, ", ") + `, attributes) VALUES (` + placeholders(len(cols)+4) + `)`
-			_, err = x.exec(q, append(append([]any{r.RecordID, assetID, it.Ordinal}, args(it.Values)...), it.Attributes)...)
+			row = append(append([]any{r.RecordID, assetID, it.Ordinal}, args(it.Values)...), it.Attributes)
 		}
-		if err != nil {
-			return fmt.Errorf("insert %s: %w", it.Entity, err)
+		if _, ok := byTable[it.Table]; !ok {
+			tables = append(tables, it.Table)
+		}
+		byTable[it.Table] = append(byTable[it.Table], row...)
+	}
+	for _, t := range tables {
+		head, width := `INSERT INTO record_items (record_id, entity, ordinal, attributes)`, 4
+		if t != "record_items" {
+			cols := store.ItemColumns[t]
+			head, width = `INSERT INTO `+t+` (record_id, asset_id, ordinal, `+strings.Join(cols, ", ")+`, attributes)`, len(cols)+4
+		}
+		if err := x.insertRows(head, "", width, byTable[t], nil); err != nil {
+			return fmt.Errorf("insert %s: %w", t, err)
 		}
 	}
 	_, err = x.exec(`UPDATE asset_records SET raw_hash = ?, attributes = ?, software_installs = ?, findings = ?, last_seen = ?, last_run_id = ?, state = 'active' WHERE id = ?`,
@@ -767,10 +864,9 @@ func (x *tx) vuln(ws *store.WriteSet, v store.VulnWrite, now string) error {
 
 var (
 	findingSet    = strings.Join(store.FindingColumns, " = ?, ") + " = ?"
-	findingInsert = `INSERT INTO findings (record_id, asset_id, finding_key, qid, port, protocol, ssl, instance, ` + strings.Join(store.FindingColumns, ", ") +
-		`, first_seen, last_seen, first_run_id, last_run_id, status_run_id)
-		VALUES (?, (SELECT asset_id FROM asset_records WHERE id = ?), ` + placeholders(6+len(store.FindingColumns)+5) + `)`
-	findingUpdate = `UPDATE findings SET ` + findingSet + `, asset_id = (SELECT asset_id FROM asset_records WHERE id = ?), state = 'active',
+	findingInsert = `INSERT INTO findings (id, record_id, asset_id, finding_key, qid, port, protocol, ssl, instance, ` + strings.Join(store.FindingColumns, ", ") +
+		`, first_seen, last_seen, first_run_id, last_run_id, status_run_id)`
+	findingUpdate = `UPDATE findings SET ` + findingSet + `, asset_id = ?, state = 'active',
 		last_seen = ?, last_run_id = ?, status_run_id = coalesce(?, status_run_id) WHERE id = ?`
 )
 
@@ -780,23 +876,49 @@ type findingRef struct {
 	key    string
 }
 
-// finding inserts or updates one finding and returns its id.
-func (x *tx) finding(ws *store.WriteSet, f store.FindingWrite, now string) (int64, error) {
-	if len(f.Values) != len(store.FindingColumns) {
-		return 0, fmt.Errorf("%d values for %d columns", len(f.Values), len(store.FindingColumns))
-	}
-	vals := args(f.Values)
-	if f.ID != 0 {
-		var statusRun any
-		if f.StatusChanged {
-			statusRun = ws.RunID
+// findings applies the write set's findings: updates one by one, inserts
+// many rows a statement. It returns the ids of the inserted ones.
+func (x *tx) findings(ws *store.WriteSet, now string, assets map[int64]int64) (map[findingRef]int64, error) {
+	width := 9 + len(store.FindingColumns) + 5
+	var rows []any
+	inserted := map[findingRef]int64{}
+	for _, f := range ws.Findings {
+		if len(f.Values) != len(store.FindingColumns) {
+			return nil, fmt.Errorf("finding %s of record %d: %d values for %d columns", f.Key, f.RecordID, len(f.Values), len(store.FindingColumns))
 		}
-		_, err := x.exec(findingUpdate, append(vals, f.RecordID, now, ws.RunID, statusRun, f.ID)...)
-		return f.ID, err
+		asset, err := x.assetOf(assets, f.RecordID)
+		if err != nil {
+			return nil, fmt.Errorf("finding %s: %w", f.Key, err)
+		}
+		vals := args(f.Values)
+		if f.ID != 0 {
+			var statusRun any
+			if f.StatusChanged {
+				statusRun = ws.RunID
+			}
+			if _, err := x.exec(findingUpdate, append(vals, asset, now, ws.RunID, statusRun, f.ID)...); err != nil {
+				return nil, fmt.Errorf("finding %s of record %d: %w", f.Key, f.RecordID, err)
+			}
+			continue
+		}
+		if rows == nil {
+			rows = make([]any, 0, len(ws.Findings)*width)
+			if x.lastFinding == 0 {
+				if err := x.tx.QueryRowContext(x.ctx, `SELECT coalesce(max(id), 0) FROM findings`).Scan(&x.lastFinding); err != nil {
+					return nil, fmt.Errorf("read the last finding id: %w", err)
+				}
+			}
+		}
+		x.lastFinding++
+		inserted[findingRef{f.RecordID, f.Key}] = x.lastFinding
+		rows = append(rows, x.lastFinding, f.RecordID, asset, f.Key, f.QID, arg(f.Port), arg(f.Protocol), arg(f.SSL), arg(f.Instance))
+		rows = append(rows, vals...)
+		rows = append(rows, now, now, ws.RunID, ws.RunID, ws.RunID)
 	}
-	a := append([]any{f.RecordID, f.RecordID, f.Key, f.QID, arg(f.Port), arg(f.Protocol), arg(f.SSL), arg(f.Instance)}, vals...)
-	a = append(a, now, now, ws.RunID, ws.RunID, ws.RunID)
-	return x.insertID(findingInsert, a...)
+	if err := x.insertRows(findingInsert, "", width, rows, nil); err != nil {
+		return nil, fmt.Errorf("insert findings: %w", err)
+	}
+	return inserted, nil
 }
 
 // MarkUnseen implements store.Tx.
@@ -847,11 +969,20 @@ func (x *tx) SetAssetsState(_ context.Context, ids []int64, state string) error 
 
 // RunAssets implements store.Tx.
 func (x *tx) RunAssets(_ context.Context, runID int64) ([]int64, error) {
-	return column[int64](x, `SELECT asset_id FROM asset_records WHERE last_run_id = ?1
-		UNION SELECT asset_id FROM findings WHERE last_run_id = ?1
-		UNION SELECT asset_id FROM changes WHERE run_id = ?1
-		UNION SELECT CAST(old_value AS INTEGER) FROM changes WHERE run_id = ?1 AND kind = '`+store.ChangeAssetSplit+`'
-		ORDER BY 1`, runID)
+	// A run writes findings only with their record (which it stamps), or
+	// marks them stale with their record (which it marks stale): the
+	// findings are found through their records, not by a scan of them all.
+	// UNION ALL (deduplicated and sorted here): a UNION with ORDER BY
+	// makes SQLite merge index scans of whole tables.
+	ids, err := column[int64](x, `SELECT asset_id FROM asset_records WHERE last_run_id = ?1
+		UNION ALL SELECT f.asset_id FROM asset_records r CROSS JOIN findings f ON f.record_id = r.id WHERE r.state = 'stale' AND f.last_run_id = ?1
+		UNION ALL SELECT asset_id FROM changes WHERE run_id = ?1
+		UNION ALL SELECT CAST(old_value AS INTEGER) FROM changes WHERE run_id = ?1 AND kind = '`+store.ChangeAssetSplit+`'`, runID)
+	if err != nil {
+		return nil, err
+	}
+	slices.Sort(ids)
+	return slices.Compact(ids), nil
 }
 
 // AssetIDs implements store.Tx.
@@ -952,7 +1083,7 @@ func riskInputs(ctx context.Context, db queryer, ids []int64) ([]store.RiskInput
 		// ACS inputs: CSAM criticality.score (not when CSAM marks it a
 		// default) and tag criticalities, of the asset's active records.
 		err = eachPair(ctx, db, `SELECT r.asset_id, json_extract(r.attributes, '$.criticality_score') FROM asset_records r
-			WHERE r.asset_id IN `+in+` AND r.state = 'active' AND r.source = 'CSAM' AND coalesce(json_extract(r.attributes, '$.criticality_is_default'), 0) = 0
+			WHERE r.asset_id IN `+in+` AND r.state = 'active' AND +r.source = 'CSAM' AND coalesce(json_extract(r.attributes, '$.criticality_is_default'), 0) = 0
 			AND json_extract(r.attributes, '$.criticality_score') IS NOT NULL`, a, func(id, c int64) {
 			if r := byID[id]; r != nil {
 				r.Criticalities = append(r.Criticalities, int(c))
@@ -961,8 +1092,10 @@ func riskInputs(ctx context.Context, db queryer, ids []int64) ([]store.RiskInput
 		if err != nil {
 			return err
 		}
-		err = eachPair(ctx, db, `SELECT t.asset_id, t.criticality_score FROM tags t JOIN asset_records r ON r.id = t.record_id AND r.state = 'active'
-			WHERE t.asset_id IN `+in+` AND t.criticality_score IS NOT NULL`, a, func(id, c int64) {
+		// (The unary + keeps SQLite on the asset_id indexes: without
+		// statistics it would rather scan by source or record.)
+		err = eachPair(ctx, db, `SELECT r.asset_id, t.criticality_score FROM asset_records r CROSS JOIN tags t ON t.record_id = r.id
+			WHERE r.asset_id IN `+in+` AND r.state = 'active' AND t.criticality_score IS NOT NULL`, a, func(id, c int64) {
 			if r := byID[id]; r != nil {
 				r.TagCriticalities = append(r.TagCriticalities, int(c))
 			}

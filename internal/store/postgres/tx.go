@@ -555,7 +555,9 @@ func (t *tx) SetAssetsState(ctx context.Context, ids []int64, state string) erro
 func (t *tx) RunAssets(ctx context.Context, runID int64) ([]int64, error) {
 	ids, err := column[int64](ctx, t.tx, `SELECT id FROM assets WHERE id IN (
 			SELECT asset_id FROM asset_records WHERE last_run_id = $1
-			UNION SELECT asset_id FROM findings WHERE last_run_id = $1
+			-- A run writes findings only with their record (which it stamps),
+			-- or marks them stale with their record: found through records.
+			UNION SELECT f.asset_id FROM asset_records r JOIN findings f ON f.record_id = r.id WHERE r.state = 'stale' AND f.last_run_id = $1
 			UNION SELECT asset_id FROM changes WHERE run_id = $1
 			UNION SELECT CAST(old_value AS bigint) FROM changes WHERE run_id = $1 AND kind = '`+store.ChangeAssetSplit+`' AND old_value ~ '^[0-9]{1,18}$')
 		ORDER BY id`, runID)

@@ -11,7 +11,7 @@ import (
 func TestBenchCommand(t *testing.T) {
 	t.Setenv("QFLOW_TEST_MAIN", "1") // the child is this binary acting as qflow
 	t.Setenv(envDatabaseURL, "")
-	code, out, stderr := qflow(t, nil, "bench", "--source", "all", "--assets", "30", "--hosts", "30", "--latency", "20ms", "--incremental", "--json")
+	code, out, stderr := qflow(t, nil, "bench", "--source", "all", "--assets", "30", "--hosts", "30", "--latency", "20ms", "--incremental-after", "20%", "--json")
 	if code != 0 {
 		t.Fatalf("qflow bench: exit %d\n%s\n%s", code, out, stderr)
 	}

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -63,7 +64,7 @@ func newBenchCmd(g *globals) *cobra.Command {
 		concurrency int
 		db          dbFlags
 		cpuProfile  string
-		incremental bool
+		incAfter    string
 		asJSON      bool
 	)
 	cmd := &cobra.Command{
@@ -80,12 +81,15 @@ is its own) into a fresh database, and measures in the same run:
                    serves those pages: the least wall time any client needs
   wall_s           the sync; download_ratio and bound_ratio divide by them
 
-With --incremental the simulator then moves on a day (a fifth of the hosts
-rescanned) and an incremental sync is measured too. docs/benchmarks.md has
+With --incremental-after P the simulator then moves on a day in which P
+percent of the VMDR hosts are rescanned (their detections change), and an
+incremental sync is measured too (the simulator's CSAM assets do not change
+from one day to the next). docs/benchmarks.md has
 the targets and the figures measured on the project's machine.`,
 		Example: `  qflow bench --source vmdr --hosts 10000 --json
   qflow bench --source csam --assets 10000 --latency 1s+2ms --concurrency 2 --json
-  qflow bench --source all --assets 2000 --incremental --database-url postgres://postgres@127.0.0.1:5432/qflow_bench`,
+  qflow bench --source vmdr --hosts 10000 --incremental-after 1% --json
+  qflow bench --source all --assets 2000 --incremental-after 20% --database-url postgres://postgres@127.0.0.1:5432/qflow_bench`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			switch source {
@@ -100,8 +104,16 @@ the targets and the figures measured on the project's machine.`,
 			if concurrency < 1 {
 				return fmt.Errorf("--concurrency %d: want at least 1", concurrency)
 			}
+			var rescan float64
+			if incAfter != "" {
+				pct, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(incAfter), "%")), 64)
+				if err != nil || !(pct > 0 && pct <= 100) {
+					return fmt.Errorf("--incremental-after %q: want a percentage of the hosts in (0, 100], e.g. 1%%", incAfter)
+				}
+				rescan = pct / 100
+			}
 			res, err := runBench(cmd.Context(), g, benchParams{source: source, assets: assets, hosts: hosts, seed: seed, latency: lat,
-				concurrency: concurrency, db: db, cpuProfile: cpuProfile, incremental: incremental})
+				concurrency: concurrency, db: db, cpuProfile: cpuProfile, rescan: rescan})
 			if err != nil {
 				return err
 			}
@@ -120,8 +132,8 @@ the targets and the figures measured on the project's machine.`,
 	fl.StringVar(&latency, "latency", "0s", "simulated service time of a data call: BASE or BASE+PER_RECORD (e.g. 300ms+2ms)")
 	fl.IntVar(&concurrency, "concurrency", 2, "the simulator's concurrency limit, and qflow's --parallel")
 	db.register(fl, "to sync into (default: a fresh file in a temporary folder, removed afterwards)")
-	fl.StringVar(&cpuProfile, "cpuprofile", "", "write the sync's CPU profile to this file")
-	fl.BoolVar(&incremental, "incremental", false, "then move the simulator on a day and measure an incremental sync too")
+	fl.StringVar(&cpuProfile, "cpuprofile", "", "write the sync's CPU profile to this file (the incremental sync's to FILE.incremental)")
+	fl.StringVar(&incAfter, "incremental-after", "", "then move the simulator on a day with this share of the hosts rescanned (e.g. 1%) and measure an incremental sync too")
 	fl.BoolVar(&asJSON, "json", false, "print one JSON object")
 	return cmd
 }
@@ -135,7 +147,7 @@ type benchParams struct {
 	concurrency int
 	db          dbFlags
 	cpuProfile  string
-	incremental bool
+	rescan      float64 // share of the hosts rescanned before the incremental sync (0: none measured)
 }
 
 // childSync is one `qflow sync` run as a child process.
@@ -147,7 +159,7 @@ type childSync struct {
 }
 
 func runBench(ctx context.Context, g *globals, p benchParams) (*BenchResult, error) {
-	srv, err := qualyssim.New(qualyssim.Config{Assets: p.assets, Hosts: p.hosts, Seed: p.seed, Latency: p.latency, ConcurrencyLimit: p.concurrency})
+	srv, err := qualyssim.New(qualyssim.Config{Assets: p.assets, Hosts: p.hosts, Seed: p.seed, Latency: p.latency, ConcurrencyLimit: p.concurrency, Rescan: p.rescan})
 	if err != nil {
 		return nil, err
 	}
@@ -229,11 +241,15 @@ func runBench(ctx context.Context, g *globals, p benchParams) (*BenchResult, err
 	res.DownloadOnlyS, res.DownloadRequests, res.DownloadMB = floor.Seconds, floor.Requests, float64(floor.Bytes)/(1<<20)
 	res.DownloadRatio = ratio(res.WallS, res.DownloadOnlyS)
 	res.BoundRatio = ratio(res.WallS, res.APIBoundS)
-	if p.incremental {
+	if p.rescan > 0 {
 		if _, err := srv.Advance(); err != nil {
 			return nil, err
 		}
-		inc, err := run("--incremental")
+		var extra []string
+		if p.cpuProfile != "" {
+			extra = []string{"--cpuprofile", p.cpuProfile + ".incremental"}
+		}
+		inc, err := run("--incremental", extra...)
 		if err != nil {
 			return nil, err
 		}

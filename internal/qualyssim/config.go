@@ -59,6 +59,10 @@ type Config struct {
 	// /_sim/advance moves it on by one; the data of an epoch depends only on
 	// (Seed, epoch), so starting at N equals advancing N times.
 	Epoch int
+	// Rescan is the share, in (0, 1], of the VMDR hosts rescanned (and
+	// changed) in each epoch (default 0.2, a fifth). Benchmarks set it to
+	// measure an incremental sync after a given share of hosts changed.
+	Rescan float64
 	// Seed selects the data set and the fault sequence; equal seeds give identical output.
 	Seed int64
 	// Subscriptions is the number of Qualys subscriptions the server serves
@@ -131,6 +135,12 @@ func (cfg Config) withDefaults() (Config, error) {
 	}
 	if cfg.Subscriptions == 0 {
 		cfg.Subscriptions = 1
+	}
+	if cfg.Rescan == 0 {
+		cfg.Rescan = vmChangeP
+	}
+	if math.IsNaN(cfg.Rescan) || cfg.Rescan <= 0 || cfg.Rescan > 1 {
+		errs = append(errs, fmt.Errorf("rescan: %v out of range (0, 1] (a share of the hosts per epoch)", cfg.Rescan))
 	}
 	if cfg.Subscriptions < 1 || cfg.Subscriptions > MaxSubscriptions {
 		errs = append(errs, fmt.Errorf("subscriptions: %d out of range 1..%d", cfg.Subscriptions, MaxSubscriptions))

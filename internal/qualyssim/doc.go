@@ -180,7 +180,7 @@
 // Time moves in epochs (Config.Epoch, POST /_sim/advance, Server.Advance).
 // During epoch e the API server reports DATETIME anchor+e*EpochStep, where
 // the anchor is the CSAM data anchor (2025-06-01). In each epoch a fifth of
-// the hosts are rescanned: their scan and processed dates move after the
+// the hosts (Config.Rescan) are rescanned: their scan and processed dates move after the
 // previous epoch's DATETIME, 12% of their open detections are fixed, 10% of
 // their fixed ones reopen, a few new ones appear; 3% of the KB entries
 // change LAST_SERVICE_MODIFICATION_DATETIME. So vm_processed_after=<DATETIME

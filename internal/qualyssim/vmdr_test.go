@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -795,4 +796,29 @@ func mustReq(t *testing.T, method, u string) *http.Request {
 		t.Fatal(err)
 	}
 	return req
+}
+
+// Config.Rescan sets the share of hosts an epoch rescans; the hosts it
+// rescans are exactly those an incremental pull returns.
+func TestVMDRRescanShare(t *testing.T) {
+	t.Parallel()
+	for _, share := range []float64{0.01, 0.5} {
+		t.Run(strconv.FormatFloat(share, 'f', -1, 64), func(t *testing.T) {
+			n := testscale.N(t, 1000, 3000)
+			sim, err := New(Config{Assets: n, Seed: 3, Rescan: share, Epoch: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tr := sim.Truth()
+			got := float64(len(tr.ChangedHostIDs)) / float64(tr.Hosts)
+			if got < share*0.5 || got > share*1.5 || len(tr.ChangedHostIDs) == 0 {
+				t.Errorf("Rescan %v: %d of %d hosts changed (%.3f)", share, len(tr.ChangedHostIDs), tr.Hosts, got)
+			}
+		})
+	}
+	for _, bad := range []float64{-0.1, 1.5, math.NaN()} {
+		if _, err := New(Config{Rescan: bad}); err == nil || !strings.Contains(err.Error(), "rescan") {
+			t.Errorf("Rescan %v: error %v, want one naming rescan", bad, err)
+		}
+	}
 }

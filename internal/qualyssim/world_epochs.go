@@ -14,7 +14,7 @@ type epochState struct {
 func (s *Server) Epoch() int { return s.epoch.Load().n }
 
 // Advance moves simulated time on by one epoch (see Config.Epoch) and
-// returns the new epoch: a fifth of the hosts are rescanned, some of their
+// returns the new epoch: Config.Rescan of the hosts (a fifth) are rescanned, some of their
 // detections are fixed, reopened or added, and a few KB entries change.
 func (s *Server) Advance() (int, error) {
 	s.advMu.Lock()
@@ -39,7 +39,7 @@ type vmEpoch struct {
 
 // changed reports whether host id is rescanned (and changed) in epoch k >= 1.
 func (vm *vmIndex) changed(id int64, k int) bool {
-	return unitFloat(hashKey(uint64(vm.seed), "vmchg", uint64(id)<<16|uint64(k))) < vmChangeP
+	return unitFloat(hashKey(uint64(vm.seed), "vmchg", uint64(id)<<16|uint64(k))) < vm.rescan
 }
 
 // epochAt builds the view of epoch n from scratch.

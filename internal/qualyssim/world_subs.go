@@ -270,7 +270,7 @@ func buildWorld(cfg Config) (*world, []*vmIndex, error) {
 			return nil, nil, err
 		}
 		w.ds = append(w.ds, ds)
-		vm, err := newVMIndex(ds, cfg.Hosts, cfg.Faults.StuckHosts, kb)
+		vm, err := newVMIndex(ds, cfg.Hosts, cfg.Faults.StuckHosts, cfg.Rescan, kb)
 		if err != nil {
 			return nil, nil, err
 		}

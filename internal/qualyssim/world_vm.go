@@ -15,7 +15,8 @@ import (
 const (
 	firstHostID = 1_000_000
 	hostBlock   = 8
-	// vmChangeP is the share of hosts rescanned (and changed) per epoch.
+	// vmChangeP is the default share of hosts rescanned (and changed) per
+	// epoch (Config.Rescan).
 	vmChangeP = 0.2
 	// vmOnlyShare is the default number of VMDR-only hosts as a share of Assets.
 	vmOnlyShare = 0.05
@@ -44,11 +45,12 @@ type vmIndex struct {
 	stuck  []int    // indexes into hosts, ascending
 	anchor int64    // unix seconds: the DATETIME of epoch 0
 	kb     *kbCatalog
+	rescan float64 // share of hosts rescanned per epoch
 }
 
 // newVMIndex lays out hosts VMDR hosts (0 = default) over the data set and
 // marks stuck hosts. kb is the KnowledgeBase to share (nil: build one).
-func newVMIndex(ds *dataset, hosts, stuck int, kb *kbCatalog) (*vmIndex, error) {
+func newVMIndex(ds *dataset, hosts, stuck int, rescan float64, kb *kbCatalog) (*vmIndex, error) {
 	n := len(ds.ids)
 	linked := 0
 	for i := range ds.meta {
@@ -67,7 +69,7 @@ func newVMIndex(ds *dataset, hosts, stuck int, kb *kbCatalog) (*vmIndex, error) 
 	if need := (extra + hostBlock - 2) / (hostBlock - 1); need > blocks {
 		blocks = need
 	}
-	vm := &vmIndex{ds: ds, seed: ds.seed, kbSeed: ds.w.seeds[0], extra: extra, anchor: ds.anchorMs / 1000, hosts: make([]vmHost, 0, hosts), kb: kb}
+	vm := &vmIndex{ds: ds, seed: ds.seed, kbSeed: ds.w.seeds[0], extra: extra, anchor: ds.anchorMs / 1000, hosts: make([]vmHost, 0, hosts), kb: kb, rescan: rescan}
 	if vm.kb == nil {
 		vm.kb = newKBCatalog(vm.anchor)
 	}

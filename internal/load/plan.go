@@ -287,7 +287,14 @@ func (s *Sink) Prepare(b *sync.Batch) {
 		if rec.Source == model.SourceKB {
 			continue
 		}
-		pres[i], _ = prepare(rec)
+		pre, err := prepare(rec)
+		if err != nil {
+			continue
+		}
+		pres[i] = pre
+		// The lists live on in the preparation (the planner reads only
+		// the record's host values): let them go while the batch waits.
+		rec.Lists = nil
 	}
 	b.Prepared = pres
 }

@@ -70,15 +70,17 @@ type Options struct {
 	// windows (default time.Now). Waits use timers, which testing/synctest
 	// fakes along with time.Now.
 	Now func() time.Time
-	// SpoolDir is the directory of the temporary files API-server pages
-	// (VMDR host list, host list detection, KnowledgeBase) are written to
+	// SpoolDir is the directory of the temporary files pages (CSAM asset
+	// search, VMDR host list, host list detection, KnowledgeBase) are
+	// written to
 	// while they download ("": os.TempDir()). A page is
 	// decoded from its file once the connection and the concurrency slot
 	// are released, so a slow loop body holds neither, and the file is
 	// removed as soon as the page is decoded, on error, or when the caller
-	// stops iterating. Files are named qflow-qualys-*.xml (.xml.gz with
-	// SpoolCompress); allow for one page per walk in progress (a VMDR page
-	// of 1,000 hosts is some 50 MB raw).
+	// stops iterating. Files are named qflow-qualys-*.xml or *.json (.gz
+	// added with SpoolCompress); allow for one page per walk in progress (a
+	// VMDR page of 1,000 hosts, or a CSAM page of 300 assets with their
+	// software, is some 50 MB raw).
 	SpoolDir string
 	// SpoolCompress gzips the spool files (about 10× smaller, at some 15 %
 	// of a VMDR sync's CPU time): for a SpoolDir short of space.

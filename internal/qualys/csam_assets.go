@@ -187,7 +187,9 @@ func (s *CSAMService) count(ctx context.Context, q AssetQuery, filters []Filter)
 
 // searchPage is one decoded page of a search.
 type searchPage struct {
-	assets   []Asset
+	assets   []Asset // when decoded in memory (see each)
+	sp       *spool  // else the spooled page, read as it is iterated
+	spans    []span  // where each asset lies in the spool file
 	hasMore  bool
 	lastSeen int64 // lastSeenAssetId; 0 when absent
 }
@@ -213,7 +215,7 @@ func (s *CSAMService) page(ctx context.Context, q AssetQuery, filters []Filter, 
 			p = &searchPage{}
 			return nil
 		}
-		pg, err := decodeSearchPage(resp.Body, r.op())
+		pg, err := s.client.readSearchPage(resp.Body, r.op())
 		if err != nil {
 			var api *APIError
 			if errors.As(err, &api) {
@@ -428,8 +430,11 @@ func assetID(raw json.RawMessage) int64 {
 // cursor (r.After); the upper bound, if any, is the filter
 // asset.assetID LESS_THAN_EQUAL r.Max, ANDed with q.Filters.
 //
-// Only one page is held at a time; each request completes before its assets
-// are yielded. An invalid page is retried; a cursor that does not advance is
+// Only one page is held at a time, in a spool file (Options.SpoolDir), not
+// in memory: each request completes, and its page is checked whole, before
+// its assets are read from the file and yielded one by one, so the loop body
+// holds no concurrency slot and memory holds one asset. An invalid page is
+// retried; a cursor that does not advance is
 // an error. The first error ends the iteration.
 //
 // Qualys API: POST /rest/2.0/search/am/asset
@@ -457,9 +462,8 @@ func (s *CSAMService) Assets(ctx context.Context, q AssetQuery, r Range) iter.Se
 				yield(Asset{}, err)
 				return
 			}
-			for i, a := range p.assets {
-				p.assets[i] = Asset{} // let consumed assets go
-				if !yield(a, nil) {
+			for a, err := range p.each() {
+				if !yield(a, err) || err != nil {
 					return
 				}
 			}
@@ -514,6 +518,9 @@ func (s *CSAMService) SplitRanges(ctx context.Context, q AssetQuery, n int) ([]R
 	n = int(min(int64(n), (total+int64(size)-1)/int64(size)))
 
 	head, err := s.page(ctx, q, q.Filters, 0, size)
+	if err == nil {
+		err = head.materialize()
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -541,6 +548,9 @@ func (s *CSAMService) SplitRanges(ctx context.Context, q AssetQuery, n int) ([]R
 			g.Go(func() error {
 				var err error
 				pages[i], err = s.page(gctx, q, q.Filters, from.x, size)
+				if err == nil {
+					err = pages[i].materialize()
+				}
 				return err
 			})
 		}

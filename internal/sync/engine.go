@@ -199,8 +199,12 @@ func (e *Engine) execute(ctx context.Context, run *Run, cp *Checkpoint) error {
 
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	raw := make(chan Record, o.BatchSize)
-	batches := make(chan *Batch, 2)
+	// What is in flight between the stages bounds the memory of a run:
+	// a few raw records (the source's own pages are its buffer), the
+	// batch being filled, one waiting to be prepared, the one being
+	// prepared and the one being written.
+	raw := make(chan Record, min(o.BatchSize, 16))
+	batches := make(chan *Batch, 1)
 
 	extractErr := make(chan error, 1)
 	go func() {
@@ -275,7 +279,7 @@ func (e *Engine) execute(ctx context.Context, run *Run, cp *Checkpoint) error {
 	toWrite := (<-chan *Batch)(batches)
 	if pr, ok := o.Store.(Preparer); ok {
 		in := batches
-		out := make(chan *Batch, 1)
+		out := make(chan *Batch)
 		go func() {
 			defer close(out)
 			for b := range in {

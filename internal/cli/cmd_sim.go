@@ -15,7 +15,7 @@ type simFlags struct {
 	listen, username, password, rateLimit, latency, faults, caOut string
 	assets, hosts, epoch, concurrency, subscriptions              int
 	seed                                                          int64
-	overlap                                                       float64
+	overlap, rescan                                               float64
 	tokenTTL                                                      time.Duration
 	tls                                                           bool
 }
@@ -25,6 +25,7 @@ func (f *simFlags) register(cmd *cobra.Command, withServe bool) {
 	fl.IntVar(&f.assets, "assets", 2000, "number of assets in each simulated subscription")
 	fl.IntVar(&f.hosts, "hosts", 0, "number of VMDR hosts (0: one per CSAM asset with a hostId plus 5% VMDR-only hosts)")
 	fl.IntVar(&f.epoch, "epoch", 0, "simulated time to start at: epoch N equals N calls of POST /_sim/advance (fixes, reopens and adds detections, modifies hosts)")
+	fl.Float64Var(&f.rescan, "rescan", 0, "share of the VMDR hosts rescanned (and changed) each simulated day, in (0, 1] (0: the default, 0.2)")
 	fl.Int64Var(&f.seed, "seed", 1, "seed of the data set and of the faults")
 	fl.StringVar(&f.faults, "faults", "", "faults to inject, e.g. 5xx=0.05,reset=0.02,nohasmore=0.02,slow=0.01:10s,malformed=0.01")
 	fl.IntVar(&f.subscriptions, "subscriptions", 1, "number of subscriptions served (each with --assets assets; usernames <username>1 ... <username>K when more than 1)")
@@ -48,7 +49,7 @@ func (f *simFlags) config(g *globals) (qualyssim.Config, error) {
 	if err != nil {
 		return qualyssim.Config{}, fmt.Errorf("--faults: %w", err)
 	}
-	cfg := qualyssim.Config{Assets: f.assets, Hosts: f.hosts, Epoch: f.epoch, Seed: f.seed, Faults: faults, Username: f.username, Password: f.password,
+	cfg := qualyssim.Config{Assets: f.assets, Hosts: f.hosts, Epoch: f.epoch, Rescan: f.rescan, Seed: f.seed, Faults: faults, Username: f.username, Password: f.password,
 		Subscriptions: f.subscriptions, Overlap: f.overlap, TokenTTL: f.tokenTTL, ConcurrencyLimit: f.concurrency, Logger: g.logger()}
 	if cfg.RateLimit, cfg.RateWindow, err = qualyssim.ParseRateLimit(f.rateLimit); err != nil {
 		return cfg, fmt.Errorf("--rate-limit: %w", err)
@@ -124,7 +125,7 @@ merge.`,
 			if err != nil {
 				return fmt.Errorf("--faults: %w", err)
 			}
-			t, err := qualyssim.TruthFor(qualyssim.Config{Assets: tf.assets, Hosts: tf.hosts, Epoch: tf.epoch, Seed: tf.seed, Faults: faults,
+			t, err := qualyssim.TruthFor(qualyssim.Config{Assets: tf.assets, Hosts: tf.hosts, Epoch: tf.epoch, Rescan: tf.rescan, Seed: tf.seed, Faults: faults,
 				Subscriptions: tf.subscriptions, Overlap: tf.overlap})
 			if err != nil {
 				return err

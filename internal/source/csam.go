@@ -30,7 +30,9 @@ type CSAMOptions struct {
 	Filters []qualys.Filter
 	// PageSize is the number of assets per page (≤ 300; default 300).
 	PageSize int
-	// Parallel is the number of range cursors walked at once (default 2).
+	// Parallel is the number of search calls in flight (default 2); twice as
+	// many range cursors are walked at once, so that downloads overlap
+	// reading, and the client keeps within the subscription's concurrency.
 	Parallel int
 }
 
@@ -101,10 +103,13 @@ func parseRange(p sync.Partition) (qualys.Range, error) {
 }
 
 // Extract implements sync.Source: it walks the pending ranges, at most
-// Parallel at a time.
+// twice Parallel at a time (the client keeps Parallel calls in flight).
 func (c *CSAM) Extract(ctx context.Context, since time.Time, parts []sync.Partition, emit func(sync.Record) error) error {
 	g, ctx := errgroup.WithContext(ctx)
-	g.SetLimit(c.parallel)
+	// Twice as many cursors as calls in flight: while one cursor's page is
+	// read and emitted (holding no slot), another downloads. The client
+	// keeps the calls within the subscription's concurrency.
+	g.SetLimit(2 * c.parallel)
 	q := c.q(since)
 	for _, p := range parts {
 		r, err := parseRange(p)

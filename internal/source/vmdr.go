@@ -54,8 +54,10 @@ var _ sync.ServerClock = (*VMDR)(nil)
 type VMDROptions struct {
 	// PageSize is the truncation_limit: hosts per page (default 1000).
 	PageSize int
-	// Parallel is the number of host-ID ranges pulled at once (default 2);
-	// the client also keeps within the subscription's concurrency limit.
+	// Parallel is the number of detection calls in flight (default 2);
+	// twice as many host-ID ranges are walked at once, so that downloads
+	// overlap decoding, and the client keeps within the subscription's
+	// concurrency limit.
 	Parallel int
 	// Query overrides the detection filters; nil means every detection the
 	// subscription holds (qualys.AllDetections) from the newest API version
@@ -188,7 +190,10 @@ func parseIDRange(p sync.Partition) (qualys.IDRange, error) {
 // quarantined record with the reason, and the range goes on.
 func (v *VMDR) Extract(ctx context.Context, since time.Time, parts []sync.Partition, emit func(sync.Record) error) error {
 	g, ctx := errgroup.WithContext(ctx)
-	g.SetLimit(v.parallel)
+	// Twice as many walkers as calls in flight: while one walker's page is
+	// decoded and emitted (holding no slot), another downloads. The client
+	// keeps the calls within the subscription's concurrency.
+	g.SetLimit(2 * v.parallel)
 	q := v.query
 	q.VMProcessedAfter = since
 	for _, p := range parts {

@@ -22,7 +22,7 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 		{"nil values", model.Values(nil)},
 		{"scalars", model.Values{"b": true, "a": int64(-42), "c": "plain", "d": nil, "e": false}},
 		{"escaped", model.Values{"html": "<b>&amp;</b>", "quote": `say "hi" \ now`, "ctl": "tab\there\nnl\x01", "utf8": "café ☃ \u2028", "bad": "\xff\xfe"}},
-		{"floats", model.Values{"f": 3.5, "g": 1e21, "h": 1e-7, "i": -0.0, "j": 123456789.125, "k": math.MaxFloat64}},
+		{"floats", model.Values{"f": 3.5, "g": 1e21, "h": 1e-7, "i": math.Copysign(0, -1), "j": 123456789.125, "k": math.MaxFloat64}},
 		{"time", model.Values{"t": at, "zero": time.Time{}}},
 		{"lists", model.Values{"l": []string{"a", "<b>", ""}, "empty": []string{}, "nil": []string(nil)}},
 		{"keys sorted bytewise", model.Values{"Z": 1, "a": 2, "_": 3, "aa": 4, "é": 5, "<k>": 6}},

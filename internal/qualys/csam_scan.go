@@ -144,14 +144,6 @@ func (p *searchPage) each() iter.Seq2[Asset, error] {
 	}
 }
 
-// close removes the page's spool file, if its assets were not iterated.
-func (p *searchPage) close() {
-	if p != nil && p.sp != nil {
-		p.sp.remove()
-		p.sp = nil
-	}
-}
-
 // materialize reads every asset into p.assets (small pages only: the
 // SplitRanges probes).
 func (p *searchPage) materialize() error {

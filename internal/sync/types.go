@@ -103,7 +103,9 @@ type Source interface {
 	Total(ctx context.Context, since time.Time) (int64, error)
 	// Extract emits the records of the unfinished partitions, starting after
 	// each one's Position, and a PartitionDone record at the end of each.
-	// It returns when all are done, emit fails or ctx is cancelled.
+	// It may call emit from several goroutines at once (partitions are
+	// walked in parallel), in order within a partition. It returns when all
+	// are done, emit fails or ctx is cancelled.
 	Extract(ctx context.Context, since time.Time, parts []Partition, emit func(Record) error) error
 	// Calls returns the number of API calls made so far.
 	Calls() int64

@@ -286,6 +286,11 @@ func runChild(ctx context.Context, args, env []string) (childSync, error) {
 	}
 	var out, errb bytes.Buffer
 	c := exec.CommandContext(ctx, exe, args...)
+	// Stopped (Ctrl-C, SIGTERM), the sync is interrupted rather than killed,
+	// so that it ends its run and removes its spool files; killed only if
+	// it has not exited 15 s later.
+	c.Cancel = func() error { return c.Process.Signal(os.Interrupt) }
+	c.WaitDelay = 15 * time.Second
 	c.Env = append(os.Environ(), env...)
 	c.Stdout, c.Stderr = &out, &errb
 	start := time.Now()

@@ -61,6 +61,8 @@ type tx struct {
 	stmts map[string]*sql.Stmt
 	// pending are software catalog ids assigned in this transaction.
 	pending map[swKey]int64
+	// rowQueries are the texts of insertRows's statements, built once.
+	rowQueries map[rowsKey]string
 	// lastFinding is the highest finding id (read once per transaction:
 	// new findings are given the ids that follow, instead of reading back
 	// ids SQLite chose, which costs a RETURNING table per statement).
@@ -80,7 +82,7 @@ func (s *Store) Update(ctx context.Context, _ store.Lock, fn func(store.Tx) erro
 	// Statements run without cancellation: the driver would otherwise start
 	// a watcher goroutine per statement, which dominates the cost of small
 	// inserts. The transaction as a whole still ends with ctx.
-	x := &tx{s: s, tx: t, ctx: context.WithoutCancel(ctx), stmts: map[string]*sql.Stmt{}, pending: map[swKey]int64{}}
+	x := &tx{s: s, tx: t, ctx: context.WithoutCancel(ctx), stmts: map[string]*sql.Stmt{}, pending: map[swKey]int64{}, rowQueries: map[rowsKey]string{}}
 	defer func() {
 		for _, st := range x.stmts {
 			st.Close()
@@ -145,10 +147,8 @@ var rowChunks = [...]int{64, 16, 4, 1}
 
 // insertRows runs "head VALUES (…), (…) tail" over vals, width values a
 // row, in as few statements as rowChunks allow: one statement per row
-// costs more in the driver than the row costs SQLite. With scan, the
-// statement's RETURNING rows are passed to it.
-func (x *tx) insertRows(head, tail string, width int, vals []any, scan func(*sql.Rows) error) error {
-	row := "(" + placeholders(width) + ")"
+// costs more in the driver than the row costs SQLite.
+func (x *tx) insertRows(head, tail string, width int, vals []any) error {
 	for len(vals) > 0 {
 		n := len(vals) / width
 		for _, c := range rowChunks {
@@ -157,34 +157,25 @@ func (x *tx) insertRows(head, tail string, width int, vals []any, scan func(*sql
 				break
 			}
 		}
-		q := head + " VALUES " + strings.TrimSuffix(strings.Repeat(row+", ", n), ", ") + " " + tail
-		st, err := x.stmt(q)
-		if err != nil {
+		k := rowsKey{head, tail, n}
+		q, ok := x.rowQueries[k]
+		if !ok {
+			row := "(" + placeholders(width) + ")"
+			q = head + " VALUES " + strings.TrimSuffix(strings.Repeat(row+", ", n), ", ") + " " + tail
+			x.rowQueries[k] = q
+		}
+		if _, err := x.exec(q, vals[:n*width]...); err != nil {
 			return err
 		}
-		a := vals[:n*width]
 		vals = vals[n*width:]
-		if scan == nil {
-			if _, err := st.ExecContext(x.ctx, a...); err != nil {
-				return err
-			}
-			continue
-		}
-		rows, err := st.QueryContext(x.ctx, a...)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			if err := scan(rows); err != nil {
-				rows.Close()
-				return err
-			}
-		}
-		if err := rows.Close(); err != nil {
-			return err
-		}
 	}
 	return nil
+}
+
+// rowsKey names one multi-row statement of insertRows.
+type rowsKey struct {
+	head, tail string
+	rows       int
 }
 
 // assetOf returns the asset of a record, looked up once per Apply (no
@@ -725,7 +716,7 @@ func (x *tx) Apply(_ context.Context, ws *store.WriteSet) error {
 		}
 		rows = append(rows, ws.RunID, c.Kind, asset, rec, fid, qid, arg(c.Old), arg(c.New), now)
 	}
-	if err := x.insertRows(`INSERT INTO changes (run_id, kind, asset_id, record_id, finding_id, qid, old_value, new_value, at)`, "", changeCols, rows, nil); err != nil {
+	if err := x.insertRows(`INSERT INTO changes (run_id, kind, asset_id, record_id, finding_id, qid, old_value, new_value, at)`, "", changeCols, rows); err != nil {
 		return fmt.Errorf("record changes: %w", err)
 	}
 	for _, c := range ws.Conflicts {
@@ -768,7 +759,7 @@ func (x *tx) content(ws *store.WriteSet, r store.RecordContent, now string, asse
 			rows = append(rows, r.RecordID, assetID, swID, in.InstallPath, arg(in.InstallDate), in.Attributes)
 		}
 		if err := x.insertRows(`INSERT INTO installed_software (record_id, asset_id, software_id, install_path, install_date, attributes)`,
-			`ON CONFLICT (record_id, software_id, install_path) DO NOTHING`, width, rows, nil); err != nil {
+			`ON CONFLICT (record_id, software_id, install_path) DO NOTHING`, width, rows); err != nil {
 			return fmt.Errorf("insert installed software: %w", err)
 		}
 	}
@@ -797,7 +788,7 @@ func (x *tx) content(ws *store.WriteSet, r store.RecordContent, now string, asse
 			cols := store.ItemColumns[t]
 			head, width = `INSERT INTO `+t+` (record_id, asset_id, ordinal, `+strings.Join(cols, ", ")+`, attributes)`, len(cols)+4
 		}
-		if err := x.insertRows(head, "", width, byTable[t], nil); err != nil {
+		if err := x.insertRows(head, "", width, byTable[t]); err != nil {
 			return fmt.Errorf("insert %s: %w", t, err)
 		}
 	}
@@ -915,7 +906,7 @@ func (x *tx) findings(ws *store.WriteSet, now string, assets map[int64]int64) (m
 		rows = append(rows, vals...)
 		rows = append(rows, now, now, ws.RunID, ws.RunID, ws.RunID)
 	}
-	if err := x.insertRows(findingInsert, "", width, rows, nil); err != nil {
+	if err := x.insertRows(findingInsert, "", width, rows); err != nil {
 		return nil, fmt.Errorf("insert findings: %w", err)
 	}
 	return inserted, nil

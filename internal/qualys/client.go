@@ -72,8 +72,7 @@ type Options struct {
 	Now func() time.Time
 	// SpoolDir is the directory of the temporary files pages (CSAM asset
 	// search, VMDR host list, host list detection, KnowledgeBase) are
-	// written to
-	// while they download ("": os.TempDir()). A page is
+	// written to while they download ("": os.TempDir()). A page is
 	// decoded from its file once the connection and the concurrency slot
 	// are released, so a slow loop body holds neither, and the file is
 	// removed as soon as the page is decoded, on error, or when the caller

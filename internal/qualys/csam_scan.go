@@ -311,14 +311,8 @@ func (s *scanner) object(member func(key string) error) error {
 		if err := member(k); err != nil {
 			return err
 		}
-		switch s.peek() {
-		case ',':
-			s.i++
-		case '}':
-			s.i++
-			return nil
-		default:
-			return errScan
+		if more, err := s.more('}'); !more {
+			return err
 		}
 	}
 }
@@ -362,17 +356,25 @@ func (s *scanner) assetList(assets bool) error {
 				s.stopped = true
 				return errScan
 			}
-			switch s.peek() {
-			case ',':
-				s.i++
-			case ']':
-				s.i++
-				return nil
-			default:
-				return errScan
+			if more, err := s.more(']'); !more {
+				return err
 			}
 		}
 	})
+}
+
+// more reads what follows a member or element: a comma (true: another
+// comes) or the closing delimiter (false, nil); anything else is an error.
+func (s *scanner) more(closing byte) (bool, error) {
+	switch s.peek() {
+	case ',':
+		s.i++
+		return true, nil
+	case closing:
+		s.i++
+		return false, nil
+	}
+	return false, errScan
 }
 
 // value skips one JSON value, validating it, and returns its bytes (a copy
@@ -417,14 +419,8 @@ func (s *scanner) skip(depth int) error {
 			if err := s.skip(depth + 1); err != nil {
 				return err
 			}
-			switch s.peek() {
-			case ',':
-				s.i++
-			case '}':
-				s.i++
-				return nil
-			default:
-				return errScan
+			if more, err := s.more('}'); !more {
+				return err
 			}
 		}
 	case c == '[':
@@ -437,14 +433,8 @@ func (s *scanner) skip(depth int) error {
 			if err := s.skip(depth + 1); err != nil {
 				return err
 			}
-			switch s.peek() {
-			case ',':
-				s.i++
-			case ']':
-				s.i++
-				return nil
-			default:
-				return errScan
+			if more, err := s.more(']'); !more {
+				return err
 			}
 		}
 	case c == '"':

@@ -77,7 +77,10 @@ type Options struct {
 	// are released, so a slow loop body holds neither, and the file is
 	// removed as soon as the page is decoded, on error, or when the caller
 	// stops iterating. Files are named qflow-qualys-*.xml or *.json (.gz
-	// added with SpoolCompress); allow for one page per walk in progress (a
+	// added with SpoolCompress); except on Windows their names are removed
+	// as soon as they are created, so that even a killed process leaves
+	// none behind (their space shows in df, not in ls). Allow for one page
+	// per walk in progress (a
 	// VMDR page of 1,000 hosts, or a CSAM page of 300 assets with their
 	// software, is some 50 MB raw).
 	SpoolDir string

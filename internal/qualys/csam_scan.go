@@ -24,7 +24,6 @@ import (
 	"errors"
 	"io"
 	"iter"
-	"os"
 )
 
 // errScan is the fast path giving up (the slow path says why).
@@ -40,11 +39,11 @@ func (c *Client) readSearchPage(body io.Reader, op string) (*searchPage, error) 
 	if c.spoolGzip {
 		ext += ".gz"
 	}
-	f, err := os.CreateTemp(c.spoolDir, "qflow-qualys-*"+ext)
+	f, named, err := c.createSpoolFile(ext)
 	if err != nil {
 		return nil, &spoolError{err}
 	}
-	sp := &spool{c: c, f: f, bufs: c.getSpoolBufs()}
+	sp := &spool{c: c, f: f, named: named, bufs: c.getSpoolBufs()}
 	b := sp.bufs
 	b.bw.Reset(f)
 	if c.spoolGzip {

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"slices"
 	"strings"
 )
@@ -29,9 +30,30 @@ const (
 // spool is one raw page written to a temporary file while its request runs.
 // The caller removes it once decoded (remove may be called more than once).
 type spool struct {
-	c    *Client
-	f    *os.File
-	bufs *spoolBufs
+	c     *Client
+	f     *os.File
+	named bool // the file still has its name (see createSpoolFile)
+	bufs  *spoolBufs
+}
+
+// createSpoolFile creates a spool file qflow-qualys-*ext in the client's
+// SpoolDir. Where the system allows it (not on Windows) the name is removed
+// at once: the open file stays readable and writable, and the system frees
+// its space when it is closed or when the process ends, even killed with
+// SIGKILL, so no run leaves spool files behind. The space shows in df, not
+// in ls.
+func (c *Client) createSpoolFile(ext string) (*os.File, bool, error) {
+	f, err := os.CreateTemp(c.spoolDir, "qflow-qualys-*"+ext)
+	if err != nil {
+		return nil, false, err
+	}
+	if runtime.GOOS == "windows" {
+		return f, true, nil
+	}
+	if err := os.Remove(f.Name()); err != nil {
+		return f, true, nil // removed when the page is done instead
+	}
+	return f, false, nil
 }
 
 // spoolBufs are the buffers of one spool, reused across pages through
@@ -91,11 +113,11 @@ func (c *Client) spoolPage(body io.Reader, roots []string) (*spool, *simpleRetur
 	if c.spoolGzip {
 		ext += ".gz"
 	}
-	f, err := os.CreateTemp(c.spoolDir, "qflow-qualys-*"+ext)
+	f, named, err := c.createSpoolFile(ext)
 	if err != nil {
 		return nil, nil, &spoolError{err}
 	}
-	sp := &spool{c: c, f: f, bufs: c.getSpoolBufs()}
+	sp := &spool{c: c, f: f, named: named, bufs: c.getSpoolBufs()}
 	b := sp.bufs
 	b.bw.Reset(f)
 	if c.spoolGzip {
@@ -244,7 +266,8 @@ func (sp *spool) openRaw() (io.Reader, error) {
 	return b.zbr, nil
 }
 
-// remove closes and deletes the file and gives the buffers back.
+// remove closes (and, if it still has a name, deletes) the file and gives
+// the buffers back.
 func (sp *spool) remove() {
 	if sp == nil || sp.f == nil {
 		return
@@ -253,8 +276,10 @@ func (sp *spool) remove() {
 	if err := sp.f.Close(); err != nil {
 		sp.c.log.Warn("qualys: closing a spool file", "file", name, "error", err)
 	}
-	if err := os.Remove(name); err != nil {
-		sp.c.log.Warn("qualys: removing a spool file", "file", name, "error", err)
+	if sp.named {
+		if err := os.Remove(name); err != nil {
+			sp.c.log.Warn("qualys: removing a spool file", "file", name, "error", err)
+		}
 	}
 	sp.f = nil
 	sp.bufs.bw.Reset(nil)

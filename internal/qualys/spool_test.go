@@ -10,6 +10,8 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,7 +23,8 @@ import (
 	"github.com/qflow/qflow/internal/secret"
 )
 
-// spoolFiles returns the names of the files in dir.
+// spoolFiles returns the names of the files in dir, and of the files that
+// were in dir and are still open.
 func spoolFiles(t testing.TB, dir string) []string {
 	t.Helper()
 	ents, err := os.ReadDir(dir)
@@ -32,7 +35,63 @@ func spoolFiles(t testing.TB, dir string) []string {
 	for _, e := range ents {
 		out = append(out, e.Name())
 	}
+	return append(out, openUnlinked(t, dir)...)
+}
+
+// openUnlinked returns the names of the files in dir that this process
+// holds open after their names were removed (spool files, see
+// createSpoolFile), read from /proc/self/fd. Where there is no /proc the
+// tests see only named files.
+func openUnlinked(t testing.TB, dir string) []string {
+	t.Helper()
+	fds, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, fd := range fds {
+		target, err := os.Readlink(filepath.Join("/proc/self/fd", fd.Name()))
+		if err != nil {
+			continue // closed since ReadDir
+		}
+		if name, ok := strings.CutSuffix(target, " (deleted)"); ok && filepath.Dir(name) == filepath.Clean(dir) {
+			out = append(out, filepath.Base(name))
+		}
+	}
 	return out
+}
+
+// TestSpoolFilesLeaveNoNames proves that spool files lose their names as
+// they are created, so that a process killed mid-run leaves none behind,
+// and that they are still written and read.
+func TestSpoolFilesLeaveNoNames(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("Windows keeps the names of open files")
+	}
+	c := &Client{spoolDir: t.TempDir()}
+	f, named, err := c.createSpoolFile(".xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if named {
+		t.Fatalf("spool file %s kept its name", f.Name())
+	}
+	if ents, _ := os.ReadDir(c.spoolDir); len(ents) != 0 {
+		t.Errorf("spool directory holds %d entries, want none", len(ents))
+	}
+	if _, err := f.WriteString("<HOST_LIST/>"); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 12)
+	if _, err := f.ReadAt(buf, 0); err != nil || string(buf) != "<HOST_LIST/>" {
+		t.Errorf("read back %q, %v", buf, err)
+	}
+	if _, err := os.Stat("/proc/self/fd"); err == nil {
+		if got := openUnlinked(t, c.spoolDir); len(got) != 1 || !strings.HasPrefix(got[0], "qflow-qualys-") {
+			t.Errorf("open unlinked files %v, want the one spool file", got)
+		}
+	}
 }
 
 // A loop body slower than the page timeout holds neither the connection nor

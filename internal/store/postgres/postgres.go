@@ -185,10 +185,21 @@ func (s *Store) Update(ctx context.Context, l store.Lock, fn func(store.Tx) erro
 			return fmt.Errorf("postgres: take the write lock for %s/%s: %w", l.Source, l.Subscription, err)
 		}
 	}
+	// A statement that fails because ctx ended says so in pgx's words
+	// ("timeout: context already done"): the interruption is what to report.
+	interrupted := func() error {
+		return fmt.Errorf("postgres: interrupted, the transaction was rolled back: %w", context.Cause(ctx))
+	}
 	if err := fn(&tx{s: s, tx: t}); err != nil {
+		if ctx.Err() != nil {
+			return interrupted()
+		}
 		return err
 	}
 	if err := t.Commit(ctx); err != nil {
+		if ctx.Err() != nil {
+			return interrupted()
+		}
 		return fmt.Errorf("postgres: commit: %w", err)
 	}
 	return nil

@@ -95,13 +95,25 @@ func (s *Store) Update(ctx context.Context, _ store.Lock, fn func(store.Tx) erro
 			_ = t.Rollback()
 		}
 	}()
+	// Once ctx ends, database/sql rolls the transaction back on its own
+	// and the statements fail with errors such as "transaction has already
+	// been committed or rolled back": the interruption is what to report.
+	interrupted := func() error {
+		return fmt.Errorf("sqlite: interrupted, the transaction was rolled back: %w", context.Cause(ctx))
+	}
 	if err = fn(x); err != nil {
+		if ctx.Err() != nil {
+			return interrupted()
+		}
 		return fmt.Errorf("sqlite: %w", err)
 	}
-	if err = ctx.Err(); err != nil {
-		return fmt.Errorf("sqlite: %w", err)
+	if ctx.Err() != nil {
+		return interrupted()
 	}
 	if err = t.Commit(); err != nil {
+		if ctx.Err() != nil {
+			return interrupted()
+		}
 		return fmt.Errorf("sqlite: commit: %w", err)
 	}
 	for k, v := range x.pending { // committed: the new catalog ids are real now

@@ -62,6 +62,7 @@ func scenarios() []scenario {
 		{"CheckpointCommittedWithItsBatch", testCheckpointCommittedWithItsBatch},
 		{"ResumeAfterFailedBatch", testResumeAfterFailedBatch},
 		{"TxErrorRollsBackEverything", testTxErrorRollsBack},
+		{"TxInterrupted", testTxInterrupted},
 		{"Quarantine", testQuarantine},
 		{"LargeBatch", testLargeBatch},
 		// Identity.

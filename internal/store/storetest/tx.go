@@ -2,9 +2,11 @@ package storetest
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -400,4 +402,34 @@ func testLockRun(t *testing.T, st store.Store, _ opener) {
 		t.Fatalf("LockRun after a failed run: %v", err)
 	}
 	u()
+}
+
+// A transaction whose context is cancelled midway (Ctrl-C, a stopped run)
+// writes nothing, and its error says it was interrupted: it wraps the
+// context's error, however far the transaction got before it noticed.
+func testTxInterrupted(t *testing.T, st store.Store, _ opener) {
+	runDocs(t, st, model.SourceCSAM, sync.ModeFull, csamDoc(1, "SN-INT-1", "", "openssl"))
+	before := tableCounts(t, st)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	now := time.Now().UTC()
+	err := st.Update(ctx, store.Lock{Source: "csam", Subscription: subscription}, func(tx store.Tx) error {
+		if _, err := tx.InsertAsset(ctx, store.AssetSummary{Name: "interrupted"}, now); err != nil {
+			return err
+		}
+		cancel()
+		// The driver may notice at once or at a later statement.
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+			if _, err := tx.AssetIDs(ctx); err != nil {
+				return err
+			}
+		}
+		return nil // then Update itself must notice
+	})
+	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "interrupted") {
+		t.Errorf("Update after its context was cancelled = %v, want an error saying interrupted that wraps context.Canceled", err)
+	}
+	if diff := gocmp.Diff(before, tableCounts(t, st)); diff != "" {
+		t.Errorf("rows after the interrupted transaction (-before +after):\n%s", diff)
+	}
 }

@@ -21,6 +21,10 @@ type Options struct {
 	Mode         Mode   // default ModeResume
 	// BatchSize is the number of records per transaction (default 100).
 	BatchSize int
+	// BatchBytes ends a batch early once its records' raw bytes reach it
+	// (default 4 MiB), so that large records (a CSAM asset with hundreds
+	// of installed software) do not multiply the memory a batch holds.
+	BatchBytes int
 	// FlushInterval bounds how long a partial batch waits (default 2s).
 	FlushInterval time.Duration
 	Logger        *slog.Logger
@@ -69,6 +73,9 @@ func New(opts Options) (*Engine, error) {
 	}
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = 100
+	}
+	if opts.BatchBytes <= 0 {
+		opts.BatchBytes = 4 << 20
 	}
 	if opts.FlushInterval <= 0 {
 		opts.FlushInterval = 2 * time.Second
@@ -224,6 +231,7 @@ func (e *Engine) execute(ctx context.Context, run *Run, cp *Checkpoint) error {
 		defer close(batches)
 		state := cp.clone()
 		var b *Batch
+		bytes := 0 // raw bytes of the records in b
 		flush := func() bool {
 			if b == nil {
 				return true
@@ -231,7 +239,7 @@ func (e *Engine) execute(ctx context.Context, run *Run, cp *Checkpoint) error {
 			b.Checkpoint = state.clone()
 			select {
 			case batches <- b:
-				b = nil
+				b, bytes = nil, 0
 				return true
 			case <-ctx.Done():
 				return false
@@ -250,6 +258,7 @@ func (e *Engine) execute(ctx context.Context, run *Run, cp *Checkpoint) error {
 					b = &Batch{Run: run}
 				}
 				e.transform(b, r)
+				bytes += len(r.Raw)
 				if p := state.partition(r.Partition); p != nil {
 					if r.PartitionDone {
 						p.Done = true
@@ -257,7 +266,7 @@ func (e *Engine) execute(ctx context.Context, run *Run, cp *Checkpoint) error {
 						p.Position = r.Position
 					}
 				}
-				if len(b.Records)+len(b.Quarantined) >= o.BatchSize || r.PartitionDone {
+				if len(b.Records)+len(b.Quarantined) >= o.BatchSize || bytes >= o.BatchBytes || r.PartitionDone {
 					if !flush() {
 						return
 					}

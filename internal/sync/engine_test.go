@@ -2,6 +2,7 @@ package sync
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -289,6 +290,41 @@ func TestFlushBySize(t *testing.T) {
 	}
 }
 
+// TestFlushByBytes proves that a batch is committed once its records' raw
+// bytes reach BatchBytes, even with room left under BatchSize: large
+// records make small batches, which bounds the memory a batch holds.
+func TestFlushByBytes(t *testing.T) {
+	one, err := json.Marshal(rawRecord{ID: "p0-0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		bytes int
+		want  []int
+	}{
+		{2 * len(one), []int{2, 2, 1}},
+		{2*len(one) - 1, []int{2, 2, 1}}, // the record that reaches the bound ends the batch
+		{len(one), []int{1, 1, 1, 1, 1}},
+		{100 * len(one), []int{5}},
+	} {
+		t.Run(strconv.Itoa(tc.bytes), func(t *testing.T) {
+			src, st := newSource(1, 5), newStore()
+			if _, err := newEngine(t, src, st, func(o *Options) { o.BatchSize, o.BatchBytes = 100, tc.bytes }).Run(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			var got []int
+			for _, b := range st.committedBatches()[1:] {
+				if len(b.Keys) > 0 {
+					got = append(got, len(b.Keys))
+				}
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("batch sizes (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 // TestFlushByTime proves that a partial batch is committed FlushInterval
 // after the run started reading, not before, while the source is stalled;
 // and that the end of a partition then flushes without waiting. Time is
@@ -466,7 +502,7 @@ func TestNew(t *testing.T) {
 		t.Fatal(err)
 	}
 	o := e.opts
-	if o.Mode != ModeResume || o.Subscription != "default" || o.BatchSize != 100 || o.FlushInterval != 2*time.Second || o.Now == nil || o.Logger == nil {
+	if o.Mode != ModeResume || o.Subscription != "default" || o.BatchSize != 100 || o.BatchBytes != 4<<20 || o.FlushInterval != 2*time.Second || o.Now == nil || o.Logger == nil {
 		t.Errorf("defaults: %+v", o)
 	}
 }

@@ -976,10 +976,12 @@ func (x *tx) RunAssets(_ context.Context, runID int64) ([]int64, error) {
 	// marks them stale with their record (which it marks stale): the
 	// findings are found through their records, not by a scan of them all.
 	// UNION ALL (deduplicated and sorted here): a UNION with ORDER BY
-	// makes SQLite merge index scans of whole tables.
+	// makes SQLite merge index scans of whole tables. The changes are
+	// deduplicated by SQLite: a first sync has one per finding (2.8 M at
+	// 100,000 hosts, 22 MB as a Go slice).
 	ids, err := column[int64](x, `SELECT asset_id FROM asset_records WHERE last_run_id = ?1
 		UNION ALL SELECT f.asset_id FROM asset_records r CROSS JOIN findings f ON f.record_id = r.id WHERE r.state = 'stale' AND f.last_run_id = ?1
-		UNION ALL SELECT asset_id FROM changes WHERE run_id = ?1
+		UNION ALL SELECT DISTINCT asset_id FROM changes WHERE run_id = ?1
 		UNION ALL SELECT CAST(old_value AS INTEGER) FROM changes WHERE run_id = ?1 AND kind = '`+store.ChangeAssetSplit+`'`, runID)
 	if err != nil {
 		return nil, err

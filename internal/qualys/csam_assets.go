@@ -430,12 +430,13 @@ func assetID(raw json.RawMessage) int64 {
 // cursor (r.After); the upper bound, if any, is the filter
 // asset.assetID LESS_THAN_EQUAL r.Max, ANDed with q.Filters.
 //
-// Only one page is held at a time, in a spool file (Options.SpoolDir), not
-// in memory: each request completes, and its page is checked whole, before
-// its assets are read from the file and yielded one by one, so the loop body
-// holds no concurrency slot and memory holds one asset. An invalid page is
-// retried; a cursor that does not advance is
-// an error. The first error ends the iteration.
+// Pages are held in spool files (Options.SpoolDir), not in memory: each
+// request completes, and its page is checked whole, before its assets are
+// read from the file and yielded one by one, so the loop body holds no
+// concurrency slot and memory holds one asset. While they are yielded, the
+// next page downloads (one page ahead, on disk). An invalid page is
+// retried; a cursor that does not advance is an error. The first error ends
+// the iteration.
 //
 // Qualys API: POST /rest/2.0/search/am/asset
 func (s *CSAMService) Assets(ctx context.Context, q AssetQuery, r Range) iter.Seq2[Asset, error] {
@@ -455,19 +456,48 @@ func (s *CSAMService) Assets(ctx context.Context, q AssetQuery, r Range) iter.Se
 		if r.Max > 0 {
 			filters = withFilter(filters, Filter{FieldAssetID, OpLessThanEqual, strconv.FormatInt(r.Max, 10)})
 		}
+		// The next page is requested as soon as a page is in (its cursor is
+		// known once the page is checked whole), and downloads while the
+		// loop body consumes this one: a slow consumer then leaves no
+		// concurrency slot idle. At most one page is fetched ahead, on disk.
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		type fetched struct {
+			p   *searchPage
+			err error
+		}
+		fetch := func(cursor int64) <-chan fetched {
+			ch := make(chan fetched, 1)
+			go func() {
+				p, err := s.page(ctx, q, filters, cursor, size)
+				ch <- fetched{p, err}
+			}()
+			return ch
+		}
+		var ahead <-chan fetched
+		defer func() { // stopped early: drop the page fetched ahead
+			if ahead != nil {
+				cancel()
+				(<-ahead).p.discard()
+			}
+		}()
 		cursor := r.After
+		p, err := s.page(ctx, q, filters, cursor, size)
 		for {
-			p, err := s.page(ctx, q, filters, cursor, size)
 			if err != nil {
 				yield(Asset{}, err)
 				return
+			}
+			more := p.hasMore && !(r.Max > 0 && p.lastSeen >= r.Max)
+			if more && p.lastSeen > cursor {
+				ahead = fetch(p.lastSeen)
 			}
 			for a, err := range p.each() {
 				if !yield(a, err) || err != nil {
 					return
 				}
 			}
-			if !p.hasMore || (r.Max > 0 && p.lastSeen >= r.Max) {
+			if !more {
 				return
 			}
 			if p.lastSeen <= cursor {
@@ -476,6 +506,9 @@ func (s *CSAMService) Assets(ctx context.Context, q AssetQuery, r Range) iter.Se
 				return
 			}
 			cursor = p.lastSeen
+			f := <-ahead
+			ahead = nil
+			p, err = f.p, f.err
 		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -761,4 +762,63 @@ func BenchmarkAssetsWalk(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "assets/s")
+}
+
+// While the loop body consumes a page, the next one downloads: its request
+// is made before the body has seen the page's last asset. Stopping early
+// leaves no spool file of the page fetched ahead.
+func TestAssetsFetchNextPageWhileConsuming(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	c, mux, _ := setup(t, func(o *Options) { o.SpoolDir = dir })
+	(&authServer{t: t}).register(mux)
+	all := seqIDs(30, 1000, 7)
+	f := &fakeCSAM{t: t, ids: all}
+	var (
+		mu      sync.Mutex
+		cursors []string
+	)
+	mux.HandleFunc("POST /rest/2.0/search/am/asset", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		cursors = append(cursors, r.URL.Query().Get("lastSeenAssetId"))
+		mu.Unlock()
+		f.search(w, r)
+	})
+	asked := func(cursor int64) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Contains(cursors, strconv.FormatInt(cursor, 10))
+	}
+	n := 0
+	for a, err := range c.CSAM.Assets(t.Context(), AssetQuery{PageSize: 10}, Range{}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+		if n == 1 { // the first asset of the first page: the second is asked for meanwhile
+			deadline := time.Now().Add(5 * time.Second)
+			for !asked(all[9]) && time.Now().Before(deadline) {
+				time.Sleep(time.Millisecond)
+			}
+			if !asked(all[9]) {
+				t.Errorf("page 2 (after %d) not requested while page 1 was consumed; requests %v", all[9], cursors)
+			}
+		}
+		if a.ID != all[n-1] {
+			t.Fatalf("asset %d is %d, want %d", n, a.ID, all[n-1])
+		}
+		if n == 12 { // inside page 2, page 3 fetched ahead
+			break
+		}
+	}
+	if files := spoolFiles(t, dir); len(files) != 0 {
+		t.Errorf("spool files left after stopping early: %v", files)
+	}
+	got, err := collect(c.CSAM.Assets(t.Context(), AssetQuery{PageSize: 10}, Range{}))
+	if err != nil || !slices.Equal(ids(got), all) {
+		t.Errorf("whole walk: %d assets (%v), want %d", len(got), err, len(all))
+	}
+	if files := spoolFiles(t, dir); len(files) != 0 {
+		t.Errorf("spool files left after a whole walk: %v", files)
+	}
 }

@@ -145,6 +145,15 @@ func (p *searchPage) each() iter.Seq2[Asset, error] {
 
 // materialize reads every asset into p.assets (small pages only: the
 // SplitRanges probes).
+// discard removes the page's spool file, for a page that will not be read
+// (nil is a no-op).
+func (p *searchPage) discard() {
+	if p != nil && p.sp != nil {
+		p.sp.remove()
+		p.sp, p.spans = nil, nil
+	}
+}
+
 func (p *searchPage) materialize() error {
 	if p.sp == nil {
 		return nil

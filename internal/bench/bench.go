@@ -5,9 +5,9 @@
 //
 // The floor is taken by recording every successful request the sync made
 // (Recorder, in front of the simulator) and replaying them (Replay) with a
-// plain HTTP client: same URLs, same bodies, same number in flight, in the
-// order the sync issued them, each response body streamed to a file. So
-// the pages are the sync's own pages, not an estimate of them.
+// plain HTTP client: same URLs, same bodies, same number in flight per API,
+// in the order the sync issued them, each response body streamed to a
+// file. So the pages are the sync's own pages, not an estimate of them.
 package bench
 
 import (
@@ -109,6 +109,15 @@ func (rec *Recorder) Take() []Request {
 	return rs
 }
 
+// APIOf names the API a request URI goes to: "api" for the API server
+// (VMDR, the KnowledgeBase: /api/...), "gateway" for the rest (CSAM).
+func APIOf(uri string) string {
+	if strings.HasPrefix(uri, "/api/") {
+		return "api"
+	}
+	return "gateway"
+}
+
 // Floor is what a replay measured.
 type Floor struct {
 	Seconds  float64 `json:"seconds"`
@@ -117,51 +126,69 @@ type Floor struct {
 }
 
 // Replay sends reqs to base (scheme://host) with at most concurrency in
-// flight, in order, and writes each response body to a file under dir. It
-// fails on any status other than 2xx: the floor is only honest if every
-// page came back.
+// flight per API (the gateway, the API server: each has its own limit),
+// the two side by side as the sync uses them, each in the order recorded,
+// and writes each response body to a file under dir. It fails on any
+// status other than 2xx: the floor is only honest if every page came back.
 func Replay(ctx context.Context, client *http.Client, base string, reqs []Request, concurrency int, dir string) (Floor, error) {
 	if concurrency < 1 {
 		concurrency = 1
 	}
 	var bytesRead atomic.Int64
 	start := time.Now()
-	g, ctx := errgroup.WithContext(ctx)
-	g.SetLimit(concurrency)
+	// fetch sends request i and writes its body to its file.
+	fetch := func(ctx context.Context, i int, r Request) error {
+		req, err := http.NewRequestWithContext(ctx, r.Method, base+r.URI, bytes.NewReader(r.Body))
+		if err != nil {
+			return err
+		}
+		for k, v := range r.Header {
+			req.Header[k] = v
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			return fmt.Errorf("download %s %s: %w", r.Method, r.URI, err)
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode < 200 || resp.StatusCode > 299 {
+			return fmt.Errorf("download %s %s: status %d (was the simulator's concurrency limit lower than the replay's?)", r.Method, r.URI, resp.StatusCode)
+		}
+		f, err := os.Create(filepath.Join(dir, fmt.Sprintf("page-%06d", i)))
+		if err != nil {
+			return err
+		}
+		w := bufio.NewWriterSize(f, 256<<10)
+		n, err := io.Copy(w, resp.Body)
+		if err == nil {
+			err = w.Flush()
+		}
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		bytesRead.Add(n)
+		if err != nil {
+			return fmt.Errorf("download %s %s: %w", r.Method, r.URI, err)
+		}
+		return nil
+	}
+	// The requests of each API, in the order recorded (i numbers the files).
+	type indexed struct {
+		i int
+		r Request
+	}
+	byAPI := map[string][]indexed{}
 	for i, r := range reqs {
+		byAPI[APIOf(r.URI)] = append(byAPI[APIOf(r.URI)], indexed{i, r})
+	}
+	g, ctx := errgroup.WithContext(ctx)
+	for _, rs := range byAPI {
 		g.Go(func() error {
-			req, err := http.NewRequestWithContext(ctx, r.Method, base+r.URI, bytes.NewReader(r.Body))
-			if err != nil {
-				return err
+			ag, ctx := errgroup.WithContext(ctx)
+			ag.SetLimit(concurrency)
+			for _, ir := range rs {
+				ag.Go(func() error { return fetch(ctx, ir.i, ir.r) })
 			}
-			for k, v := range r.Header {
-				req.Header[k] = v
-			}
-			resp, err := client.Do(req)
-			if err != nil {
-				return fmt.Errorf("download %s %s: %w", r.Method, r.URI, err)
-			}
-			defer resp.Body.Close()
-			if resp.StatusCode < 200 || resp.StatusCode > 299 {
-				return fmt.Errorf("download %s %s: status %d (was the simulator's concurrency limit lower than the replay's?)", r.Method, r.URI, resp.StatusCode)
-			}
-			f, err := os.Create(filepath.Join(dir, fmt.Sprintf("page-%06d", i)))
-			if err != nil {
-				return err
-			}
-			w := bufio.NewWriterSize(f, 256<<10)
-			n, err := io.Copy(w, resp.Body)
-			if err == nil {
-				err = w.Flush()
-			}
-			if cerr := f.Close(); err == nil {
-				err = cerr
-			}
-			bytesRead.Add(n)
-			if err != nil {
-				return fmt.Errorf("download %s %s: %w", r.Method, r.URI, err)
-			}
-			return nil
+			return ag.Wait()
 		})
 	}
 	if err := g.Wait(); err != nil {

@@ -7,7 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	gosync "sync"
 	"testing"
+	"time"
 )
 
 // The recorder keeps what was answered with data, in order, with the
@@ -60,5 +62,48 @@ func TestRecordAndReplay(t *testing.T) {
 	fail = true
 	if _, err := Replay(t.Context(), srv.Client(), srv.URL, reqs, 1, t.TempDir()); err == nil {
 		t.Error("a refused page gave a floor")
+	}
+}
+
+// Replay keeps at most the given concurrency in flight per API, and runs
+// the two APIs (the gateway and the API server) side by side, as a sync of
+// --source all uses them.
+func TestReplayConcurrencyPerAPI(t *testing.T) {
+	var (
+		mu            gosync.Mutex
+		inFlight      = map[string]int{}
+		maxAPI        = map[string]int{}
+		total, maxAll int
+	)
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		api := APIOf(r.URL.RequestURI())
+		mu.Lock()
+		inFlight[api]++
+		total++
+		maxAPI[api] = max(maxAPI[api], inFlight[api])
+		maxAll = max(maxAll, total)
+		mu.Unlock()
+		time.Sleep(30 * time.Millisecond)
+		mu.Lock()
+		inFlight[api]--
+		total--
+		mu.Unlock()
+		io.WriteString(w, "page")
+	})
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	var reqs []Request
+	for range 6 {
+		reqs = append(reqs, Request{Method: "POST", URI: "/rest/2.0/search/am/asset"}, Request{Method: "POST", URI: "/api/2.0/fo/asset/host/vm/detection/?action=list"})
+	}
+	f, err := Replay(t.Context(), srv.Client(), srv.URL, reqs, 2, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Requests != 12 {
+		t.Errorf("replayed %d requests, want 12", f.Requests)
+	}
+	if maxAPI["gateway"] != 2 || maxAPI["api"] != 2 || maxAll != 4 {
+		t.Errorf("most in flight: per API %v, in all %d; want 2 per API, 4 in all", maxAPI, maxAll)
 	}
 }

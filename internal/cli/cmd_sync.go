@@ -33,7 +33,8 @@ func newSyncCmd(g *globals) *cobra.Command {
   --source vmdr   VMDR hosts with every vulnerability detection (host detection list
                   API, all statuses, Information Gathered included), joined with
                   the stored KnowledgeBase
-  --source all    csam, then kb, then vmdr
+  --source all    csam from the gateway, side by side with kb then vmdr from
+                  the API server (each API has its own concurrency limit)
 
 For VMDR, --page-size is the truncation_limit (hosts per page, default 1000) and
 --page-timeout the per-page timeout: a page that times out is retried with
@@ -99,7 +100,7 @@ system roots or --ca-file.`,
 	fl.BoolVar(&full, "full", false, "read everything the source holds, marking records not seen as stale")
 	fl.BoolVar(&incremental, "incremental", false, "read only what changed since the last completed run")
 	fl.IntVar(&p.PageSize, "page-size", 300, "records per page (CSAM: at most 300, default 300; VMDR: truncation_limit in hosts, default 1000)")
-	fl.IntVar(&p.Parallel, "parallel", 2, "parallel requests (keep within the subscription's concurrency limit)")
+	fl.IntVar(&p.Parallel, "parallel", 2, "parallel requests per API (keep within the subscription's concurrency limit)")
 	fl.DurationVar(&p.PageTimeout, "page-timeout", 5*time.Minute, "timeout of one page request, separate from the run")
 	fl.IntVar(&p.MaxRetries, "max-retries", 5, "retries of one request before the run fails")
 	fl.StringVar(&p.CAFile, "ca-file", "", "PEM file of CA certificates to trust in addition to the system roots")

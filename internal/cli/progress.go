@@ -27,12 +27,32 @@ type progress struct {
 	label   string // what is counted: "assets", "hosts", "QIDs"
 }
 
-func newProgress(g *globals, log *slog.Logger, bar bool, label string) *progress {
-	pr := &progress{log: log, lastLog: time.Now(), label: label}
+// progressGroup holds the bars of the runs of one sync: runs of different
+// APIs go side by side, each with its own bar in one container.
+type progressGroup struct {
+	g   *globals
+	log *slog.Logger
+	p   *mpb.Progress // nil: log lines instead of bars
+}
+
+func newProgressGroup(g *globals, log *slog.Logger, bar bool) *progressGroup {
+	pg := &progressGroup{g: g, log: log}
 	if bar && g.env.IsTerminal {
-		pr.p = mpb.New(mpb.WithOutput(g.env.Stderr), mpb.WithWidth(40), mpb.WithRefreshRate(150*time.Millisecond))
+		pg.p = mpb.New(mpb.WithOutput(g.env.Stderr), mpb.WithWidth(40), mpb.WithRefreshRate(150*time.Millisecond))
 	}
-	return pr
+	return pg
+}
+
+// run returns the progress of one run, counting label.
+func (pg *progressGroup) run(label string) *progress {
+	return &progress{log: pg.log, lastLog: time.Now(), label: label, p: pg.p}
+}
+
+// wait returns once every bar is drawn complete.
+func (pg *progressGroup) wait() {
+	if pg.p != nil {
+		pg.p.Wait()
+	}
 }
 
 func (pr *progress) update(p sync.Progress) {
@@ -68,11 +88,7 @@ func (pr *progress) update(p sync.Progress) {
 func (pr *progress) done() {
 	pr.mu.Lock()
 	defer pr.mu.Unlock()
-	if pr.p == nil {
-		return
-	}
 	if pr.bar != nil {
 		pr.bar.SetTotal(pr.last.Counts.Seen, true)
 	}
-	pr.p.Wait()
 }

@@ -12,6 +12,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	stdsync "sync"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -116,6 +117,27 @@ func sourceNames(s string) ([]string, error) {
 		return []string{"csam", "kb", "vmdr"}, nil
 	}
 	return nil, fmt.Errorf("--source %q: want csam, vmdr, kb or all", s)
+}
+
+// sourceChains groups names into runs that go one after the other: the
+// API server's sources (the KnowledgeBase, then VMDR) in one chain, CSAM
+// on the gateway in another. Chains run side by side.
+func sourceChains(names []string) [][]string {
+	var gateway, api []string
+	for _, n := range names {
+		if n == "csam" {
+			gateway = append(gateway, n)
+		} else {
+			api = append(api, n)
+		}
+	}
+	var out [][]string
+	for _, c := range [][]string{gateway, api} {
+		if len(c) > 0 {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 func httpClient(env Env, p syncParams) (*http.Client, error) {
@@ -234,29 +256,35 @@ func runSync(ctx context.Context, g *globals, log *slog.Logger, p syncParams) (*
 		return nil, err
 	}
 	defer hc.CloseIdleConnections()
-	gw := p.GatewayURL
-	if !needGateway {
-		gw = ""
-	}
-	client, err := qualys.NewClient(qualys.Options{
-		GatewayURL: gw, APIURL: p.APIURL, Username: p.Username, Password: p.Password,
-		HTTPClient: hc, Logger: log, MaxRetries: p.MaxRetries, PageTimeout: p.PageTimeout, Concurrency: p.Parallel,
-		UserAgent: "qflow",
-	})
-	if err != nil {
-		return nil, err
+	newClient := func(gw string) (*qualys.Client, error) {
+		return qualys.NewClient(qualys.Options{
+			GatewayURL: gw, APIURL: p.APIURL, Username: p.Username, Password: p.Password,
+			HTTPClient: hc, Logger: log, MaxRetries: p.MaxRetries, PageTimeout: p.PageTimeout, Concurrency: p.Parallel,
+			UserAgent: "qflow",
+		})
 	}
 	// Check the credentials before touching the database: a wrong password
 	// writes nothing.
+	clients := map[string]*qualys.Client{}
 	if needGateway {
-		if err := client.Authenticate(ctx); err != nil {
+		c, err := newClient(p.GatewayURL)
+		if err != nil {
 			return nil, err
 		}
+		if err := c.Authenticate(ctx); err != nil {
+			return nil, err
+		}
+		clients["csam"] = c
 	}
 	if needAPI {
-		if _, err := client.VMDR.ServerTime(ctx); err != nil {
+		c, err := newClient("")
+		if err != nil {
+			return nil, err
+		}
+		if _, err := c.VMDR.ServerTime(ctx); err != nil {
 			return nil, fmt.Errorf("check the API server and credentials: %w", err)
 		}
+		clients["kb"], clients["vmdr"] = c, c
 	}
 	st, err := openStore(ctx, g, p.DB, openCreate, log)
 	if err != nil {
@@ -273,8 +301,45 @@ func runSync(ctx context.Context, g *globals, log *slog.Logger, p syncParams) (*
 	}
 
 	sum := &Summary{Source: p.Source, Subscription: p.Subscription, Database: st.Location(), State: sync.StateProcessed, Runs: []RunSummary{}}
-	var runErrs []error
-	for _, n := range names {
+	// CSAM is read from the gateway, the KnowledgeBase and VMDR from the
+	// API server: each API has its own concurrency limit, so the two go
+	// side by side (the store serializes their transactions). The
+	// KnowledgeBase goes before VMDR, whose findings it describes. Each
+	// chain has its own client, so that each run counts its own calls.
+	type outcome struct {
+		run *sync.Run
+		err error
+		d   time.Duration
+	}
+	results := make(map[string]outcome, len(names))
+	var mu stdsync.Mutex
+	pg := newProgressGroup(g, log, p.Progress)
+	// Side by side, CSAM and VMDR finish in the order they would one after
+	// the other: VMDR once every CSAM batch is in, CSAM once the API
+	// server's runs are done. Each scores its assets' risk when it finishes:
+	// so both score from the complete data, and the change feed gets no
+	// risk band change from a half-loaded asset.
+	csamWritten, apiDone := make(chan struct{}), make(chan struct{})
+	closeCSAM := stdsync.OnceFunc(func() { close(csamWritten) })
+	await := func(ch <-chan struct{}) func(context.Context) error {
+		return func(ctx context.Context) error {
+			select {
+			case <-ch:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+	}
+	beforeFinish := map[string]func(context.Context) error{}
+	if slices.Contains(names, "csam") && slices.Contains(names, "vmdr") {
+		beforeFinish["csam"] = func(ctx context.Context) error {
+			closeCSAM()
+			return await(apiDone)(ctx)
+		}
+		beforeFinish["vmdr"] = await(csamWritten)
+	}
+	runOne := func(client *qualys.Client, n string) error {
 		var src sync.Source
 		label := "assets"
 		// Records per transaction: a VMDR host carries some 30 findings,
@@ -294,31 +359,61 @@ func runSync(ctx context.Context, g *globals, log *slog.Logger, p syncParams) (*
 		}
 		tm := maps[n].c
 		runStart := time.Now()
-		prog := newProgress(g, log, p.Progress, label)
+		prog := pg.run(label)
 		eng, err := sync.New(sync.Options{
 			Source: src, Store: load.New(st, log), Transformer: tm, MapName: tm.Map().Name, MapHash: tm.Hash(),
 			Subscription: p.Subscription, Mode: p.Mode, Logger: log, Progress: prog.update, BatchSize: batch,
+			BeforeFinish: beforeFinish[n],
 		})
 		if err != nil {
-			return nil, err
+			return err
 		}
 		run, runErr := eng.Run(ctx)
 		prog.done()
-		if run == nil {
-			runErrs = append(runErrs, fmt.Errorf("%s: %w", n, runErr))
-			sum.State = sync.StateFailed
-			if ctx.Err() != nil {
-				break
+		mu.Lock()
+		results[n] = outcome{run, runErr, time.Since(runStart)}
+		mu.Unlock()
+		return nil
+	}
+	var chains errgroup.Group
+	for _, chain := range sourceChains(names) {
+		client := clients[chain[0]]
+		chains.Go(func() error {
+			if chain[0] == "csam" {
+				defer closeCSAM() // also when the run failed
+			} else {
+				defer close(apiDone)
 			}
+			for _, n := range chain {
+				if err := runOne(client, n); err != nil {
+					return err
+				}
+				if ctx.Err() != nil {
+					return nil // stopped: the next run would fail at once
+				}
+			}
+			return nil
+		})
+	}
+	err = chains.Wait()
+	pg.wait()
+	if err != nil {
+		return nil, err
+	}
+	var runErrs []error
+	for _, n := range names {
+		o, ok := results[n]
+		switch {
+		case !ok: // not started: the run before it in its chain was stopped
 			continue
+		case o.run == nil:
+			runErrs = append(runErrs, fmt.Errorf("%s: %w", n, o.err))
+			sum.State = sync.StateFailed
+			continue
+		case o.err != nil:
+			runErrs = append(runErrs, fmt.Errorf("%s: %w", n, o.err))
 		}
-		if runErr != nil {
-			runErrs = append(runErrs, fmt.Errorf("%s: %w", n, runErr))
-		}
-		sum.add(run, time.Since(runStart))
-		if ctx.Err() != nil {
-			break
-		}
+		sum.add(o.run, o.d)
 	}
 	runErr := errors.Join(runErrs...)
 	if runErr != nil {

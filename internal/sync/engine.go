@@ -28,6 +28,11 @@ type Options struct {
 	// FlushInterval bounds how long a partial batch waits (default 2s).
 	FlushInterval time.Duration
 	Logger        *slog.Logger
+	// BeforeFinish, if set, is called once every batch of a successful run
+	// is committed, before the run is finished (FinishRun: stale records,
+	// risk, the run's end). Runs of one sync that go side by side use it to
+	// finish in order; an error fails the run.
+	BeforeFinish func(ctx context.Context) error
 	// Progress, if set, is called after each committed batch.
 	Progress func(Progress)
 	// Now is the clock (default time.Now).
@@ -137,6 +142,9 @@ func (e *Engine) Run(ctx context.Context) (*Run, error) {
 
 	err = e.execute(ctx, run, &cp)
 	run.APICalls += src.Calls() - startCalls
+	if err == nil && o.BeforeFinish != nil {
+		err = o.BeforeFinish(ctx)
+	}
 	run.FinishedAt = o.Now().UTC()
 	if err != nil {
 		run.State = StateFailed

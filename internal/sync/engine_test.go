@@ -534,3 +534,41 @@ func TestProgress(t *testing.T) {
 		t.Errorf("run made %d API calls (stored %d), want 4", run.APICalls, st.runs[run.ID].APICalls)
 	}
 }
+
+// BeforeFinish runs once every batch of a successful run is committed and
+// before the run is finished; its error fails the run, which is still
+// finished (recorded Failed, resumable).
+func TestBeforeFinish(t *testing.T) {
+	errWait := errors.New("the other run failed")
+	for _, tc := range []struct {
+		name string
+		ret  error
+		want string
+	}{
+		{"ok", nil, StateProcessed},
+		{"error", errWait, StateFailed},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src, st := newSource(2, 5), newStore()
+			var calls, committedThen, finishedThen int
+			run, err := newEngine(t, src, st, func(o *Options) {
+				o.BeforeFinish = func(ctx context.Context) error {
+					calls++
+					st.mu.Lock()
+					committedThen, finishedThen = len(st.records), st.finishCalls
+					st.mu.Unlock()
+					return tc.ret
+				}
+			}).Run(t.Context())
+			if !errors.Is(err, tc.ret) || (tc.ret == nil) != (err == nil) {
+				t.Errorf("Run error %v, want %v", err, tc.ret)
+			}
+			if calls != 1 || committedThen != 10 || finishedThen != 0 {
+				t.Errorf("BeforeFinish called %d times with %d records committed and %d runs finished; want once, 10, 0", calls, committedThen, finishedThen)
+			}
+			if run == nil || run.State != tc.want || st.finishCalls != 1 {
+				t.Errorf("run %+v, FinishRun called %d times; want state %s, once", run, st.finishCalls, tc.want)
+			}
+		})
+	}
+}

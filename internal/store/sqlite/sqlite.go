@@ -31,7 +31,10 @@ type Store struct {
 	w    *sql.DB // the one writer connection
 	r    *sql.DB // readers
 	log  *slog.Logger
-	// swCache maps software catalog keys to ids; touched only by the writer.
+	// swCache maps software catalog keys to ids of committed entries. It
+	// is filled after a commit, when the next transaction may already hold
+	// the writer: swMu guards it.
+	swMu    gosync.Mutex
 	swCache map[swKey]int64
 
 	mu      gosync.Mutex

@@ -116,11 +116,15 @@ func (s *Store) Update(ctx context.Context, _ store.Lock, fn func(store.Tx) erro
 		}
 		return fmt.Errorf("sqlite: commit: %w", err)
 	}
-	for k, v := range x.pending { // committed: the new catalog ids are real now
-		s.swCache[k] = v
-	}
-	if len(s.swCache) > 200_000 { // bound memory on huge catalogs
-		clear(s.swCache)
+	if len(x.pending) > 0 {
+		s.swMu.Lock()
+		for k, v := range x.pending { // committed: the new catalog ids are real now
+			s.swCache[k] = v
+		}
+		if len(s.swCache) > 200_000 { // bound memory on huge catalogs
+			clear(s.swCache)
+		}
+		s.swMu.Unlock()
 	}
 	return nil
 }
@@ -812,7 +816,10 @@ func (x *tx) content(ws *store.WriteSet, r store.RecordContent, now string, asse
 // software returns the catalog id of a software, inserting it if new.
 func (x *tx) software(in store.Install) (int64, error) {
 	k := swKey{in.Name, in.Version, in.Publisher}
-	if id, ok := x.s.swCache[k]; ok {
+	x.s.swMu.Lock()
+	id, ok := x.s.swCache[k]
+	x.s.swMu.Unlock()
+	if ok {
 		return id, nil
 	}
 	if id, ok := x.pending[k]; ok {
@@ -823,7 +830,6 @@ func (x *tx) software(in store.Install) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	var id int64
 	if err := st.QueryRowContext(x.ctx, k.name, k.version, k.publisher, in.SoftwareAttributes).Scan(&id); err != nil {
 		return 0, fmt.Errorf("upsert software %q %q: %w", k.name, k.version, err)
 	}

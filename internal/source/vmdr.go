@@ -145,14 +145,18 @@ const idPageSize = 50_000
 
 // rangeSize is the number of hosts per host-ID range for n hosts: a whole
 // number of pages, so that no range but the last ends with a short page (a
-// call is what the subscription's rate limit counts), and enough ranges for
-// up to four per worker.
+// call is what the subscription's rate limit counts), and up to sixteen
+// ranges per worker. A range's pages come one after the other, so few long
+// ranges leave a worker alone with the last of them while the other slots
+// idle (with 2 s + 2 ms of latency, 10,000 hosts in 5 ranges of 2 pages
+// took 6 s longer than in 10 of one); the bound keeps the checkpoint, saved
+// with every batch, small.
 func rangeSize(n, pageSize, parallel int) int {
 	if pageSize <= 0 {
 		pageSize = 1000
 	}
 	pages := (n + pageSize - 1) / pageSize
-	ranges := max(1, min(pages, 4*parallel))
+	ranges := max(1, min(pages, 16*parallel))
 	return max(1, (pages+ranges-1)/ranges) * pageSize
 }
 

@@ -7,7 +7,7 @@ import (
 )
 
 // Host-ID ranges hold whole pages, so a run costs as few detection calls as
-// its hosts fill pages.
+// its hosts fill pages, and there are at most sixteen per worker.
 func TestSplitIDsWholePages(t *testing.T) {
 	for _, tc := range []struct {
 		hosts, page, parallel int
@@ -15,10 +15,12 @@ func TestSplitIDsWholePages(t *testing.T) {
 	}{
 		{hosts: 0, page: 100, parallel: 2, wantRanges: 0, wantPages: 0},
 		{hosts: 1, page: 1000, parallel: 2, wantRanges: 1, wantPages: 1},
-		{hosts: 1025, page: 100, parallel: 2, wantRanges: 6, wantPages: 11},
-		{hosts: 5000, page: 100, parallel: 2, wantRanges: 8, wantPages: 50},
+		{hosts: 1025, page: 100, parallel: 2, wantRanges: 11, wantPages: 11},
+		{hosts: 5000, page: 100, parallel: 2, wantRanges: 25, wantPages: 50},
 		{hosts: 5000, page: 1000, parallel: 2, wantRanges: 5, wantPages: 5},
-		{hosts: 50000, page: 1000, parallel: 2, wantRanges: 8, wantPages: 50},
+		{hosts: 10000, page: 1000, parallel: 2, wantRanges: 10, wantPages: 10},
+		{hosts: 50000, page: 1000, parallel: 2, wantRanges: 25, wantPages: 50},
+		{hosts: 1_000_000, page: 1000, parallel: 2, wantRanges: 32, wantPages: 1000},
 		{hosts: 411, page: 1000, parallel: 4, wantRanges: 1, wantPages: 1},
 	} {
 		ids := make([]int64, tc.hosts)

@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"path/filepath"
 	gosync "sync"
+	"time"
 
 	"github.com/pressly/goose/v3"
 
@@ -39,6 +40,12 @@ type Store struct {
 
 	mu      gosync.Mutex
 	running map[string]bool // run locks held in this process
+
+	// The checkpointer copies committed WAL frames into the database file
+	// on its own connection, off the writer's path (see checkpointer).
+	ckpt     chan struct{} // a commit happened (buffer 1)
+	ckptStop context.CancelFunc
+	ckptDone chan struct{}
 }
 
 var _ store.Store = (*Store)(nil)
@@ -85,12 +92,45 @@ func Open(ctx context.Context, path string, logger *slog.Logger) (*Store, error)
 		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
 	}
 	r.SetMaxOpenConns(4)
-	s := &Store{path: abs, w: w, r: r, log: logger, swCache: map[swKey]int64{}, running: map[string]bool{}}
+	s := &Store{path: abs, w: w, r: r, log: logger, swCache: map[swKey]int64{}, running: map[string]bool{},
+		ckpt: make(chan struct{}, 1), ckptDone: make(chan struct{})}
+	cctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	s.ckptStop = stop
+	go s.checkpointer(cctx)
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
 	}
 	return s, nil
+}
+
+// checkpointInterval is the least time between two background checkpoints.
+const checkpointInterval = 200 * time.Millisecond
+
+// checkpointer runs passive WAL checkpoints on a reader connection after
+// commits, at most one per checkpointInterval, until ctx ends. A passive
+// checkpoint never blocks the writer; it copies the frames committed so
+// far into the database file, so that the writer's own checkpoint (every
+// 8192 pages of WAL) finds little left to copy: in the profiles that copy
+// was some 5 % of the writer's time, on the sync's critical path.
+func (s *Store) checkpointer(ctx context.Context) {
+	defer close(s.ckptDone)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.ckpt:
+		}
+		var busy, log, done int
+		if err := s.r.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &log, &done); err != nil && ctx.Err() == nil {
+			s.log.Debug("sqlite: background checkpoint", "error", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(checkpointInterval):
+		}
+	}
 }
 
 func (s *Store) migrate(ctx context.Context) error {
@@ -134,5 +174,7 @@ func (s *Store) DB() *sql.DB { return s.r }
 
 // Close closes the database.
 func (s *Store) Close() error {
+	s.ckptStop()
+	<-s.ckptDone
 	return errors.Join(s.r.Close(), s.w.Close())
 }

@@ -116,6 +116,10 @@ func (s *Store) Update(ctx context.Context, _ store.Lock, fn func(store.Tx) erro
 		}
 		return fmt.Errorf("sqlite: commit: %w", err)
 	}
+	select { // wake the checkpointer
+	case s.ckpt <- struct{}{}:
+	default:
+	}
 	if len(x.pending) > 0 {
 		s.swMu.Lock()
 		for k, v := range x.pending { // committed: the new catalog ids are real now

@@ -1,0 +1,52 @@
+package sqlite
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/qflow/qflow/internal/store"
+)
+
+// Committed pages reach the database file while the store is open, well
+// before the writer's own checkpoint (every 8192 pages of WAL) would copy
+// them: the background checkpointer does it. Close stops it.
+func TestBackgroundCheckpoint(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ckpt.db")
+	st, err := Open(t.Context(), path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	size := func() int64 {
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Size()
+	}
+	before := size()
+	big := strings.Repeat("x", 2<<20) // 512 pages: far below the writer's checkpoint
+	err = st.Update(t.Context(), store.Lock{}, func(tx store.Tx) error { return tx.SetSetting(t.Context(), "big", big) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for size() < before+int64(len(big)) && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := size(); got < before+int64(len(big)) {
+		t.Errorf("database file %d bytes after a 2 MiB commit (%d before): the commit was not checkpointed", got, before)
+	}
+	done := make(chan error, 1)
+	go func() { done <- st.Close() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Error(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close did not return: the checkpointer did not stop")
+	}
+}

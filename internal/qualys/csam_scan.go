@@ -19,7 +19,6 @@ package qualys
 
 import (
 	"bytes"
-	"compress/gzip"
 	"encoding/json"
 	"errors"
 	"io"
@@ -35,32 +34,12 @@ const scanWindow = 256 << 10
 // readSearchPage spools a search response body and checks it; the page
 // returned reads its assets from the spool file (see searchPage.each).
 func (c *Client) readSearchPage(body io.Reader, op string) (*searchPage, error) {
-	ext := ".json"
-	if c.spoolGzip {
-		ext += ".gz"
-	}
-	f, named, err := c.createSpoolFile(ext)
+	sp, err := c.newSpool(".json")
 	if err != nil {
-		return nil, &spoolError{err}
+		return nil, err
 	}
-	sp := &spool{c: c, f: f, named: named, bufs: c.getSpoolBufs()}
-	b := sp.bufs
-	b.bw.Reset(f)
-	if c.spoolGzip {
-		if b.zw == nil {
-			b.zw, _ = gzip.NewWriterLevel(b.bw, gzip.BestSpeed) // the level is valid
-		} else {
-			b.zw.Reset(b.bw)
-		}
-	}
-	_, rerr := io.CopyBuffer(spoolWriter{sp}, body, b.copyBuf)
-	var ferr error
-	if c.spoolGzip {
-		ferr = b.zw.Close()
-	}
-	if e := b.bw.Flush(); ferr == nil {
-		ferr = e
-	}
+	_, rerr := io.CopyBuffer(spoolWriter{sp}, body, sp.bufs.copyBuf)
+	ferr := sp.finish()
 	if se := (*spoolError)(nil); errors.As(rerr, &se) {
 		sp.remove()
 		return nil, rerr

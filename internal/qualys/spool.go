@@ -32,28 +32,50 @@ const (
 type spool struct {
 	c     *Client
 	f     *os.File
-	named bool // the file still has its name (see createSpoolFile)
+	named bool // the file still has its name (see newSpool)
 	bufs  *spoolBufs
 }
 
-// createSpoolFile creates a spool file qflow-qualys-*ext in the client's
-// SpoolDir. Where the system allows it (not on Windows) the name is removed
-// at once: the open file stays readable and writable, and the system frees
-// its space when it is closed or when the process ends, even killed with
-// SIGKILL, so no run leaves spool files behind. The space shows in df, not
-// in ls.
-func (c *Client) createSpoolFile(ext string) (*os.File, bool, error) {
+// newSpool creates a spool file qflow-qualys-*ext (.gz added with
+// SpoolCompress) in the client's SpoolDir, ready to be written through
+// spoolWriter. Where the system allows it (not on Windows) the file's name
+// is removed at once: the open file stays readable and writable, and the
+// system frees its space when it is closed or when the process ends, even
+// killed with SIGKILL, so no run leaves spool files behind. The space shows
+// in df, not in ls.
+func (c *Client) newSpool(ext string) (*spool, error) {
+	if c.spoolGzip {
+		ext += ".gz"
+	}
 	f, err := os.CreateTemp(c.spoolDir, "qflow-qualys-*"+ext)
 	if err != nil {
-		return nil, false, err
+		return nil, &spoolError{err}
 	}
-	if runtime.GOOS == "windows" {
-		return f, true, nil
+	named := runtime.GOOS == "windows" || os.Remove(f.Name()) != nil // else removed when the page is done
+	sp := &spool{c: c, f: f, named: named, bufs: c.getSpoolBufs()}
+	b := sp.bufs
+	b.bw.Reset(f)
+	if c.spoolGzip {
+		if b.zw == nil {
+			b.zw, _ = gzip.NewWriterLevel(b.bw, gzip.BestSpeed) // the level is valid
+		} else {
+			b.zw.Reset(b.bw)
+		}
 	}
-	if err := os.Remove(f.Name()); err != nil {
-		return f, true, nil // removed when the page is done instead
+	return sp, nil
+}
+
+// finish ends the writing: the gzip stream's end, the buffered bytes.
+func (sp *spool) finish() error {
+	b := sp.bufs
+	var err error
+	if sp.c.spoolGzip {
+		err = b.zw.Close()
 	}
-	return f, false, nil
+	if e := b.bw.Flush(); err == nil {
+		err = e
+	}
+	return err
 }
 
 // spoolBufs are the buffers of one spool, reused across pages through
@@ -109,37 +131,18 @@ func (w spoolWriter) Write(p []byte) (int, error) {
 // root, a SIMPLE_RETURN or a *spoolError it is removed and nil. The caller
 // removes a returned spool.
 func (c *Client) spoolPage(body io.Reader, roots []string) (*spool, *simpleReturn, error) {
-	ext := ".xml"
-	if c.spoolGzip {
-		ext += ".gz"
-	}
-	f, named, err := c.createSpoolFile(ext)
+	sp, err := c.newSpool(".xml")
 	if err != nil {
-		return nil, nil, &spoolError{err}
+		return nil, nil, err
 	}
-	sp := &spool{c: c, f: f, named: named, bufs: c.getSpoolBufs()}
 	b := sp.bufs
-	b.bw.Reset(f)
-	if c.spoolGzip {
-		if b.zw == nil {
-			b.zw, _ = gzip.NewWriterLevel(b.bw, gzip.BestSpeed) // the level is valid
-		} else {
-			b.zw.Reset(b.bw)
-		}
-	}
 	out := spoolWriter{sp}
 	root, ret, err := sniffRoot(io.TeeReader(body, out), roots)
 	if err == nil && ret == nil {
 		_, err = io.CopyBuffer(out, body, b.copyBuf)
 	}
 	// Finish the file whatever happened: a partial page is still read.
-	var ferr error
-	if c.spoolGzip {
-		ferr = b.zw.Close()
-	}
-	if e := b.bw.Flush(); ferr == nil {
-		ferr = e
-	}
+	ferr := sp.finish()
 	var se *spoolError
 	switch {
 	case ferr != nil && !errors.As(err, &se):

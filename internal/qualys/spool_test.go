@@ -40,7 +40,7 @@ func spoolFiles(t testing.TB, dir string) []string {
 
 // openUnlinked returns the names of the files in dir that this process
 // holds open after their names were removed (spool files, see
-// createSpoolFile), read from /proc/self/fd. Where there is no /proc the
+// newSpool), read from /proc/self/fd. Where there is no /proc the
 // tests see only named files.
 func openUnlinked(t testing.TB, dir string) []string {
 	t.Helper()
@@ -69,28 +69,34 @@ func TestSpoolFilesLeaveNoNames(t *testing.T) {
 		t.Skip("Windows keeps the names of open files")
 	}
 	c := &Client{spoolDir: t.TempDir()}
-	f, named, err := c.createSpoolFile(".xml")
+	sp, err := c.newSpool(".xml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	if named {
-		t.Fatalf("spool file %s kept its name", f.Name())
+	if sp.named {
+		t.Fatalf("spool file %s kept its name", sp.f.Name())
 	}
 	if ents, _ := os.ReadDir(c.spoolDir); len(ents) != 0 {
 		t.Errorf("spool directory holds %d entries, want none", len(ents))
 	}
-	if _, err := f.WriteString("<HOST_LIST/>"); err != nil {
+	if _, err := io.WriteString(spoolWriter{sp}, "<HOST_LIST/>"); err != nil {
+		t.Fatal(err)
+	}
+	if err := sp.finish(); err != nil {
 		t.Fatal(err)
 	}
 	buf := make([]byte, 12)
-	if _, err := f.ReadAt(buf, 0); err != nil || string(buf) != "<HOST_LIST/>" {
+	if _, err := sp.f.ReadAt(buf, 0); err != nil || string(buf) != "<HOST_LIST/>" {
 		t.Errorf("read back %q, %v", buf, err)
 	}
 	if _, err := os.Stat("/proc/self/fd"); err == nil {
 		if got := openUnlinked(t, c.spoolDir); len(got) != 1 || !strings.HasPrefix(got[0], "qflow-qualys-") {
 			t.Errorf("open unlinked files %v, want the one spool file", got)
 		}
+	}
+	sp.remove()
+	if got := spoolFiles(t, c.spoolDir); len(got) != 0 {
+		t.Errorf("spool files after remove: %v", got)
 	}
 }
 

@@ -1,10 +1,12 @@
 package qualys
 
 import (
+	"bytes"
 	"context"
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"io"
 	"iter"
 	"log/slog"
 	"net/http"
@@ -241,6 +243,36 @@ func (c *Client) newFormRequest(path string, form url.Values) (*request, error) 
 	}, nil
 }
 
+// aboutPath is the API server's version document.
+const aboutPath = "/msp/about.php"
+
+// About checks that the API server answers and accepts the credentials:
+// it reads the version document, a call the subscription's limits do not
+// count and that has no data to wait for (unlike ServerTime, a host list
+// call). A refused login is an *AuthError-like *APIError with status 401.
+//
+// Qualys API: GET /msp/about.php
+func (s *VMDRService) About(ctx context.Context) error {
+	c := s.client
+	if c.api == nil {
+		return errors.New("qualys: no API server URL configured: VMDR needs it (e.g. https://qualysapi.qg1.apps.qualys.com)")
+	}
+	r := &request{method: http.MethodGet, base: c.api, path: aboutPath, auth: authBasic}
+	return c.do(ctx, r, func(resp *http.Response) error {
+		root, ret, err := sniffRoot(resp.Body, []string{"ABOUT"})
+		switch {
+		case err != nil:
+			return pageError(r.op(), resp.Header.Get("Content-Type"), err)
+		case ret != nil:
+			return c.simpleReturnError(r.op(), r.url(), resp.StatusCode, resp.Header, ret)
+		case root != "ABOUT":
+			return pageError(r.op(), resp.Header.Get("Content-Type"), &rootError{"no <ABOUT> document"})
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		return nil
+	})
+}
+
 // ServerTime returns the API server's current DATETIME: one cheap host list
 // call (details=None, truncation_limit=1). Incremental syncs store it at the
 // start of a run and pass it as VMProcessedAfter (or KBQuery.
@@ -462,6 +494,41 @@ func (s *VMDRService) Detections(ctx context.Context, q DetectionQuery, r IDRang
 	}
 }
 
+// DetectionsUntil walks the detections of the hosts from ID from on, as
+// Detections does, under an upper bound that may be set while it runs:
+// bound is asked before each page and for each host, and once it answers
+// B > 0 no host above B is yielded and the walk ends when it is past B.
+// onDateTime, if set, receives the DATETIME of the first page. It lets a
+// caller start on the detections before the host list that plans the rest
+// of a run has arrived, and hand the hosts above B to other walks.
+//
+// Qualys API: POST /api/2.0/fo/asset/host/vm/detection/?action=list
+func (s *VMDRService) DetectionsUntil(ctx context.Context, q DetectionQuery, from int64, bound func() int64, onDateTime func(time.Time)) iter.Seq2[Host, error] {
+	return func(yield func(Host, error) bool) {
+		path, v, err := q.params()
+		limit := 0
+		if err == nil {
+			limit, err = truncation(q.TruncationLimit)
+		}
+		if err == nil && from < 0 {
+			err = fmt.Errorf("qualys: host ID %d: want 0 or more", from)
+		}
+		if err != nil {
+			yield(Host{}, err)
+			return
+		}
+		w := &walker[Host]{
+			c: s.client, what: "host list detection", path: path, params: v, roots: hldRoots,
+			rng: IDRange{Min: from}, limit: limit, decode: decodeHostItem, fast: decodeHostFast, stuck: true,
+			bound: bound, onDateTime: onDateTime, prefetch: true,
+		}
+		w.findHost = func(ctx context.Context, from int64) (int64, bool, error) {
+			return s.nextHostID(ctx, from, w.max(), q.VMProcessedAfter)
+		}
+		w.run(ctx, yield)
+	}
+}
+
 // nextHostID returns the first host ID >= from (and <= max, if set) of the
 // host list, processed after since if set.
 func (s *VMDRService) nextHostID(ctx context.Context, from, max int64, since time.Time) (int64, bool, error) {
@@ -548,6 +615,23 @@ type walker[T any] struct {
 	// and at one host findHost names the host that stalls.
 	stuck    bool
 	findHost func(ctx context.Context, from int64) (int64, bool, error)
+	// bound, when set, may lower rng.Max while the walk runs (0: none).
+	bound func() int64
+	// prefetch fetches the next page while the current one is decoded,
+	// for walks that no other walk keeps the slots busy beside.
+	prefetch bool
+}
+
+// max returns the walk's upper bound now: rng.Max, or bound's answer when
+// that is lower (0: none).
+func (w *walker[T]) max() int64 {
+	m := w.rng.Max
+	if w.bound != nil {
+		if b := w.bound(); b > 0 && (m == 0 || b < m) {
+			m = b
+		}
+	}
+	return m
 }
 
 // run walks the list and hands each record to yield.
@@ -563,28 +647,18 @@ func (w *walker[T]) run(ctx context.Context, yield func(T, error) bool) {
 		sizeTries int   // timeouts at the current limit
 		reported  bool  // DATETIME handed to onDateTime
 	)
+	// ahead is the next page, fetched while the current one is decoded
+	// (walks with prefetch set); nil when none is on its way.
+	var ahead *pageAhead
+	defer func() { ahead.discard() }()
 	for {
 		if err := ctx.Err(); err != nil {
 			yield(zero, fmt.Errorf("qualys: %s: %w", w.what, err))
 			return
 		}
-		form := url.Values{}
-		for k, v := range w.params {
-			form[k] = v
-		}
-		if next > 0 {
-			form.Set("id_min", strconv.FormatInt(next, 10))
-		}
-		if maxID := cmpOr(probe, w.rng.Max); maxID > 0 {
-			form.Set("id_max", strconv.FormatInt(maxID, 10))
-		}
-		if limit > 0 {
-			form.Set("truncation_limit", strconv.Itoa(limit))
-		}
-		r, err := c.newFormRequest(w.path, form)
-		if err != nil {
-			yield(zero, err)
-			return
+		rmax := w.max()
+		if rmax > 0 && next > rmax {
+			return // past the bound set while the walk ran
 		}
 		var (
 			info       pageInfo
@@ -594,6 +668,11 @@ func (w *walker[T]) run(ctx context.Context, yield func(T, error) bool) {
 		emit := func(id int64, v T) bool {
 			if id != 0 && last != 0 && id <= last {
 				return true // already yielded (a retried page): never twice
+			}
+			if w.bound != nil && id > 0 {
+				if m := w.max(); m > 0 && id > m {
+					return true // above a bound set while the page came
+				}
 			}
 			if id > 0 {
 				last = id
@@ -609,36 +688,32 @@ func (w *walker[T]) run(ctx context.Context, yield func(T, error) bool) {
 		// concurrency slot and within the per-request timeout), then
 		// decoded and yielded once both are released.
 		var (
+			r     *request
 			sp    *spool
 			ctype string
+			err   error
 		)
-		handle := func(resp *http.Response) error {
-			ctype = resp.Header.Get("Content-Type")
-			var (
-				ret *simpleReturn
-				err error
-			)
-			sp, ret, err = c.spoolPage(resp.Body, w.roots)
-			var se *spoolError
-			switch {
-			case ret != nil:
-				return c.simpleReturnError(r.op(), r.url(), resp.StatusCode, resp.Header, ret)
-			case errors.As(err, &se):
-				return &permanentError{fmt.Errorf("qualys: %s: %w", r.op(), err)}
-			case err != nil:
-				return pageError(r.op(), ctype, err)
-			}
-			return nil
-		}
-		if w.kb {
-			if err := c.kbLock.acquire(ctx); err != nil {
-				yield(zero, fmt.Errorf("qualys: %s: %w", r.op(), err))
+		if ahead != nil && ahead.next == next && ahead.limit == limit && probe == 0 {
+			<-ahead.done
+			r, sp, ctype, err = ahead.r, ahead.sp, ahead.ctype, ahead.err
+			ahead = nil
+		} else {
+			ahead.discard()
+			ahead = nil
+			r, err = c.newFormRequest(w.path, w.form(next, limit, cmpOr(probe, rmax)))
+			if err != nil {
+				yield(zero, err)
 				return
 			}
+			sp, ctype, err = w.fetch(ctx, r)
 		}
-		_, err = c.attempt(ctx, r, handle)
-		if w.kb {
-			c.kbLock.release()
+		if err == nil && sp != nil && w.prefetch && probe == 0 {
+			// The page's WARNING, at its end, names the next page: fetch it
+			// while this one is decoded. The decoded WARNING has the last
+			// word (a page that disagrees is dropped).
+			if n, ok := tailNextIDMin(sp.bufs.tail); ok && n > next && (rmax == 0 || n <= rmax) {
+				ahead = w.fetchAhead(ctx, n, limit, rmax)
+			}
 		}
 		if sp != nil {
 			info, err = w.decodeSpool(ctx, sp, err, r.op(), ctype, func(s string) {
@@ -663,7 +738,7 @@ func (w *walker[T]) run(ctx context.Context, yield func(T, error) bool) {
 			pol.progress()
 			if probe > 0 { // the host alone came through: go on after it
 				next, probe = probe+1, 0
-				if w.rng.Max > 0 && next > w.rng.Max {
+				if m := w.max(); m > 0 && next > m {
 					return
 				}
 				continue
@@ -697,7 +772,7 @@ func (w *walker[T]) run(ctx context.Context, yield func(T, error) bool) {
 					return
 				}
 				next, probe, limit, sizeTries = probe+1, 0, w.limit, 0
-				if w.rng.Max > 0 && next > w.rng.Max {
+				if m := w.max(); m > 0 && next > m {
 					return
 				}
 				continue
@@ -731,6 +806,114 @@ func (w *walker[T]) run(ctx context.Context, yield func(T, error) bool) {
 			return
 		}
 	}
+}
+
+// form returns the request parameters of the page from id_min next (0:
+// not sent), with truncation_limit limit and id_max maxID (0: not sent).
+func (w *walker[T]) form(next int64, limit int, maxID int64) url.Values {
+	form := url.Values{}
+	for k, v := range w.params {
+		form[k] = v
+	}
+	if next > 0 {
+		form.Set("id_min", strconv.FormatInt(next, 10))
+	}
+	if maxID > 0 {
+		form.Set("id_max", strconv.FormatInt(maxID, 10))
+	}
+	if limit > 0 {
+		form.Set("truncation_limit", strconv.Itoa(limit))
+	}
+	return form
+}
+
+// fetch makes one attempt at r, spooling the page: sp is the spooled page
+// (nil if none), to be decoded even when err is set (see decodeSpool).
+func (w *walker[T]) fetch(ctx context.Context, r *request) (sp *spool, ctype string, err error) {
+	c := w.c
+	handle := func(resp *http.Response) error {
+		ctype = resp.Header.Get("Content-Type")
+		var (
+			ret *simpleReturn
+			err error
+		)
+		sp, ret, err = c.spoolPage(resp.Body, w.roots)
+		var se *spoolError
+		switch {
+		case ret != nil:
+			return c.simpleReturnError(r.op(), r.url(), resp.StatusCode, resp.Header, ret)
+		case errors.As(err, &se):
+			return &permanentError{fmt.Errorf("qualys: %s: %w", r.op(), err)}
+		case err != nil:
+			return pageError(r.op(), ctype, err)
+		}
+		return nil
+	}
+	if w.kb {
+		if err := c.kbLock.acquire(ctx); err != nil {
+			return nil, "", fmt.Errorf("qualys: %s: %w", r.op(), err)
+		}
+		defer c.kbLock.release()
+	}
+	_, err = c.attempt(ctx, r, handle)
+	return sp, ctype, err
+}
+
+// pageAhead is a page fetched ahead of its turn.
+type pageAhead struct {
+	next   int64 // its id_min
+	limit  int   // its truncation_limit
+	cancel context.CancelFunc
+	done   chan struct{} // closed once r, sp, ctype and err are set
+	r      *request
+	sp     *spool
+	ctype  string
+	err    error
+}
+
+// fetchAhead starts fetching the page from id_min next.
+func (w *walker[T]) fetchAhead(ctx context.Context, next int64, limit int, maxID int64) *pageAhead {
+	actx, cancel := context.WithCancel(ctx)
+	a := &pageAhead{next: next, limit: limit, cancel: cancel, done: make(chan struct{})}
+	a.r, a.err = w.c.newFormRequest(w.path, w.form(next, limit, maxID))
+	if a.err != nil {
+		close(a.done)
+		return a
+	}
+	go func() {
+		defer close(a.done)
+		a.sp, a.ctype, a.err = w.fetch(actx, a.r)
+	}()
+	return a
+}
+
+// discard stops the page's fetch and removes what it spooled.
+func (a *pageAhead) discard() {
+	if a == nil {
+		return
+	}
+	a.cancel()
+	<-a.done
+	a.sp.remove()
+}
+
+// tailNextIDMin returns the id_min of the next-page URL of the WARNING in
+// tail, the end of a page, if there is one.
+func tailNextIDMin(tail []byte) (int64, bool) {
+	i := bytes.LastIndex(tail, []byte("<WARNING>"))
+	if i < 0 {
+		return 0, false
+	}
+	rest := tail[i:]
+	j := bytes.Index(rest, []byte("</WARNING>"))
+	if j < 0 {
+		return 0, false
+	}
+	var warn pageWarning
+	if err := xml.Unmarshal(rest[:j+len("</WARNING>")], &warn); err != nil {
+		return 0, false
+	}
+	return warn.nextIDMin()
 }
 
 // decodeSpool decodes the page sp spooled by an attempt that ended with

@@ -267,6 +267,14 @@ func (e *Engine) execute(ctx context.Context, run *Run, cp *Checkpoint) error {
 				}
 				e.transform(b, r)
 				bytes += len(r.Raw)
+				if !r.ServerTime.IsZero() && (state.ServerTime.IsZero() || r.ServerTime.Before(state.ServerTime)) {
+					state.ServerTime = r.ServerTime.UTC()
+				}
+				for _, np := range r.Split {
+					if state.partition(np.ID) == nil {
+						state.Partitions = append(state.Partitions, np)
+					}
+				}
 				if p := state.partition(r.Partition); p != nil {
 					if r.PartitionDone {
 						p.Done = true
@@ -334,6 +342,9 @@ func (e *Engine) execute(ctx context.Context, run *Run, cp *Checkpoint) error {
 		}
 		e.log.Debug("batch committed", "run_id", run.ID, "records", len(b.Records), "quarantined", len(b.Quarantined))
 		if o.Progress != nil {
+			if lt, ok := src.(LiveTotal); ok && total < 0 {
+				total = lt.LiveTotal()
+			}
 			o.Progress(Progress{Total: total, Counts: run.Counts})
 		}
 	}

@@ -45,6 +45,18 @@ type Record struct {
 	// (e.g. a host whose detections never arrive): the record is quarantined
 	// with this reason instead of being transformed.
 	Quarantine string
+	// Split adds partitions to the run, found while extracting (VMDR plans
+	// its host-ID ranges once the host list arrives, beside the first
+	// detection pages). They are saved with the checkpoint of this record's
+	// batch, so the source must emit no record of them before this one.
+	// Usually sent with PartitionDone: the partition hands the rest of its
+	// work to the new ones.
+	Split []Partition
+	// ServerTime, when set, is the source's clock no later than the moment
+	// it read this record and every record it emits after it (the
+	// DATETIME of the page it came from, or earlier). The run's watermark is
+	// the earliest time reported, by ServerClock or by records.
+	ServerTime time.Time
 }
 
 // Partition is one independently resumable cursor of a run.
@@ -109,6 +121,13 @@ type Source interface {
 	Extract(ctx context.Context, since time.Time, parts []Partition, emit func(Record) error) error
 	// Calls returns the number of API calls made so far.
 	Calls() int64
+}
+
+// LiveTotal is implemented by sources that learn their total while
+// extracting: while Total's answer is unknown (-1), the engine asks
+// LiveTotal, which must not call the API, at each progress report.
+type LiveTotal interface {
+	LiveTotal() int64
 }
 
 // ServerClock is implemented by sources whose server reports its own time

@@ -24,6 +24,7 @@ type progress struct {
 	bar     *mpb.Bar
 	lastLog time.Time
 	last    sync.Progress
+	total   int64  // the total the bar was last given
 	label   string // what is counted: "assets", "hosts", "QIDs"
 }
 
@@ -69,6 +70,10 @@ func (pr *progress) update(p sync.Progress) {
 				mpb.PrependDecorators(decor.Name(pr.label+" "), decor.CountersNoUnit("%d / %d")),
 				mpb.AppendDecorators(decor.EwmaETA(decor.ET_STYLE_GO, 30), decor.Name(" "), decor.EwmaSpeed(0, "%.0f/s", 30)))
 		}
+		if p.Total > 0 && p.Total != pr.total && p.Total >= p.Counts.Seen {
+			pr.bar.SetTotal(p.Total, false) // learnt while extracting (VMDR's host list)
+		}
+		pr.total = p.Total
 		if p.Counts.Seen > pr.bar.Current() {
 			if p.Counts.Seen > p.Total && p.Total >= 0 {
 				pr.bar.SetTotal(p.Counts.Seen, false)

@@ -281,7 +281,7 @@ func runSync(ctx context.Context, g *globals, log *slog.Logger, p syncParams) (*
 		if err != nil {
 			return nil, err
 		}
-		if _, err := c.VMDR.ServerTime(ctx); err != nil {
+		if err := c.VMDR.About(ctx); err != nil {
 			return nil, fmt.Errorf("check the API server and credentials: %w", err)
 		}
 		clients["kb"], clients["vmdr"] = c, c

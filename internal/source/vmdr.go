@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"iter"
 	"log/slog"
 	"slices"
 	"strconv"
@@ -42,13 +43,14 @@ type VMDR struct {
 	log      *slog.Logger
 	total    atomic.Int64
 
-	mu      gosync.Mutex
-	cache   map[int64]*qidJoin // nil value: QID not in the KnowledgeBase
-	planned time.Time          // server DATETIME of Plan's host list
+	mu    gosync.Mutex
+	cache map[int64]*qidJoin // nil value: QID not in the KnowledgeBase
 }
 
-var _ sync.Source = (*VMDR)(nil)
-var _ sync.ServerClock = (*VMDR)(nil)
+var (
+	_ sync.Source    = (*VMDR)(nil)
+	_ sync.LiveTotal = (*VMDR)(nil)
+)
 
 // VMDROptions configure a VMDR source.
 type VMDROptions struct {
@@ -100,43 +102,24 @@ func (v *VMDR) Name() string { return "vmdr" }
 // Calls implements sync.Source.
 func (v *VMDR) Calls() int64 { return v.client.Stats().Calls }
 
-// ServerTime implements sync.ServerClock: the API server's DATETIME when
-// Plan listed the hosts (no extra call), which the next incremental run
-// passes as vm_processed_after.
-func (v *VMDR) ServerTime(ctx context.Context) (time.Time, error) {
-	v.mu.Lock()
-	t := v.planned
-	v.mu.Unlock()
-	if !t.IsZero() {
-		return t, nil
-	}
-	return v.client.VMDR.ServerTime(ctx)
-}
-
-// Total implements sync.Source: the number of hosts the run reads, known
-// once the run is planned in this process (-1 otherwise).
+// Total implements sync.Source: unknown (-1) when the run starts; see
+// LiveTotal.
 func (v *VMDR) Total(context.Context, time.Time) (int64, error) { return v.total.Load(), nil }
 
-// Plan implements sync.Source: it lists the IDs of the hosts to read
-// (processed after since, on incremental runs) and splits them into ranges
-// of equal host counts, several per parallel worker.
-func (v *VMDR) Plan(ctx context.Context, since time.Time) ([]sync.Partition, error) {
-	var ids []int64
-	hq := qualys.HostQuery{VMProcessedAfter: since, TruncationLimit: idPageSize, OnDateTime: func(t time.Time) {
-		v.mu.Lock()
-		v.planned = t
-		v.mu.Unlock()
-	}}
-	for id, err := range v.client.VMDR.HostIDs(ctx, hq) {
-		if err != nil {
-			return nil, fmt.Errorf("list host IDs: %w", err)
-		}
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	ids = slices.Compact(ids)
-	v.total.Store(int64(len(ids)))
-	return splitIDs(ids, rangeSize(len(ids), v.query.TruncationLimit, v.parallel)), nil
+// LiveTotal implements sync.LiveTotal: the number of hosts the run reads,
+// known once its host list has arrived in this process (-1 before).
+func (v *VMDR) LiveTotal() int64 { return v.total.Load() }
+
+// headPartition walks the detections from the first host on while the host
+// list is fetched beside it; once the list is in, the rest is split into
+// host-ID ranges (see Extract).
+const headPartition = "head"
+
+// Plan implements sync.Source: one partition, the head. It makes no call:
+// the host list is read beside the first detection pages (Extract), so
+// that no detection call waits for it.
+func (v *VMDR) Plan(context.Context, time.Time) ([]sync.Partition, error) {
+	return []sync.Partition{{ID: headPartition}}, nil
 }
 
 // idPageSize is the truncation_limit of host ID lists: IDs are small, so
@@ -189,51 +172,236 @@ func parseIDRange(p sync.Partition) (qualys.IDRange, error) {
 	return r, nil
 }
 
-// Extract implements sync.Source. A host whose detections cannot be
-// delivered (its page times out even one host at a time) is emitted as a
-// quarantined record with the reason, and the range goes on.
+// Extract implements sync.Source. A run starts with the head partition:
+// it walks the detection pages from the first host on, with no upper
+// bound, while the host list (IDs only, processed after since) is read
+// beside it. When the list arrives, the head is bounded where its page in
+// flight should end, and the listed hosts above that bound are split into
+// ranges of equal size (several per parallel worker), walked in parallel
+// with what is left of the head. One Split record saves them all with the
+// checkpoint: the head's remainder becomes the range "from:bound", so a
+// resumed run reads neither less nor twice. If the head reaches the last
+// host first, the list is dropped; if the list fails, the head reads
+// everything on its own.
+//
+// A host whose detections cannot be delivered (its page times out even one
+// host at a time) is emitted as a quarantined record with the reason, and
+// the range goes on. Records report the API server's DATETIME of the head's
+// first page and of the host list (Record.ServerTime), whichever is
+// earlier, as the run's watermark.
 func (v *VMDR) Extract(ctx context.Context, since time.Time, parts []sync.Partition, emit func(sync.Record) error) error {
 	g, ctx := errgroup.WithContext(ctx)
 	// Twice as many walkers as calls in flight: while one walker's page is
 	// decoded and emitted (holding no slot), another downloads. The client
 	// keeps the calls within the subscription's concurrency.
-	g.SetLimit(2 * v.parallel)
+	slots := make(chan struct{}, 2*v.parallel)
 	q := v.query
 	q.VMProcessedAfter = since
-	for _, p := range parts {
+	start := func(p sync.Partition) error {
 		r, err := parseIDRange(p)
 		if err != nil {
 			return err
 		}
 		g.Go(func() error {
-			if r.Min <= r.Max {
-				for h, err := range v.client.VMDR.Detections(ctx, q, r) {
-					if err != nil {
-						var he *qualys.HostError
-						if !errors.As(err, &he) {
-							return fmt.Errorf("detections of hosts %d–%d: %w", r.Min, r.Max, err)
-						}
-						key := strconv.FormatInt(he.HostID, 10)
-						v.log.Warn("host quarantined: its detections could not be delivered", "host_id", he.HostID, "reason", he.Reason)
-						raw, _ := json.Marshal(map[string]any{"ID": he.HostID})
-						if err := emit(sync.Record{Partition: p.ID, Key: key, Position: key, Raw: raw, Quarantine: "VMDR host " + key + ": " + he.Error()}); err != nil {
-							return err
-						}
-						continue
-					}
-					raw, err := v.document(ctx, &h)
-					if err != nil {
-						return err
-					}
-					key := strconv.FormatInt(h.ID, 10)
-					if err := emit(sync.Record{Partition: p.ID, Key: key, Position: key, Raw: raw}); err != nil {
-						return err
-					}
-				}
+			select {
+			case slots <- struct{}{}:
+			case <-ctx.Done():
+				return context.Cause(ctx)
 			}
-			return emit(sync.Record{Partition: p.ID, PartitionDone: true})
+			defer func() { <-slots }()
+			return v.walk(ctx, q, p.ID, r, v.client.VMDR.Detections(ctx, q, r), emit)
 		})
+		return nil
 	}
+	for _, p := range parts {
+		if p.ID == headPartition {
+			g.Go(func() error { return v.head(ctx, q, p, start, emit) })
+			continue
+		}
+		if err := start(p); err != nil {
+			return err
+		}
+	}
+	return g.Wait()
+}
+
+// walk emits the hosts of hosts as records of partition id, then the end
+// of the partition.
+func (v *VMDR) walk(ctx context.Context, q qualys.DetectionQuery, id string, r qualys.IDRange, hosts iter.Seq2[qualys.Host, error], emit func(sync.Record) error) error {
+	for h, err := range hosts {
+		rec, err := v.record(ctx, h, err, r)
+		if err != nil {
+			return err
+		}
+		rec.Partition = id
+		if err := emit(rec); err != nil {
+			return err
+		}
+	}
+	return emit(sync.Record{Partition: id, PartitionDone: true})
+}
+
+// record turns one host of a walk over r (or its error) into a record
+// without its partition.
+func (v *VMDR) record(ctx context.Context, h qualys.Host, err error, r qualys.IDRange) (sync.Record, error) {
+	if err != nil {
+		var he *qualys.HostError
+		if !errors.As(err, &he) {
+			return sync.Record{}, fmt.Errorf("detections of hosts %s: %w", rangeText(r), err)
+		}
+		key := strconv.FormatInt(he.HostID, 10)
+		v.log.Warn("host quarantined: its detections could not be delivered", "host_id", he.HostID, "reason", he.Reason)
+		raw, _ := json.Marshal(map[string]any{"ID": he.HostID})
+		return sync.Record{Key: key, Position: key, Raw: raw, Quarantine: "VMDR host " + key + ": " + he.Error()}, nil
+	}
+	raw, err := v.document(ctx, &h)
+	if err != nil {
+		return sync.Record{}, err
+	}
+	key := strconv.FormatInt(h.ID, 10)
+	return sync.Record{Key: key, Position: key, Raw: raw}, nil
+}
+
+func rangeText(r qualys.IDRange) string {
+	if r.Max == 0 {
+		return fmt.Sprintf("from %d", r.Min)
+	}
+	return fmt.Sprintf("%d–%d", r.Min, r.Max)
+}
+
+// head walks the head partition p (see Extract) and starts, with start,
+// the ranges it splits off once the host list has arrived.
+func (v *VMDR) head(ctx context.Context, q qualys.DetectionQuery, p sync.Partition, start func(sync.Partition) error, emit func(sync.Record) error) error {
+	var from int64
+	if p.Position != "" {
+		pos, err := strconv.ParseInt(p.Position, 10, 64)
+		if err != nil || pos < 0 {
+			return fmt.Errorf("bad VMDR cursor position %q (run with --full to start over)", p.Position)
+		}
+		from = pos + 1
+	}
+	var (
+		mu     gosync.Mutex // orders the head's records and the Split record
+		label  = p.ID       // the partition of the head's next records ("": none left)
+		last   = from - 1   // the last host ID the head emitted
+		done   bool         // the head has emitted its last record
+		headAt time.Time    // DATETIME of the head's first page
+		sent   bool         // a record carried headAt
+		bound  atomic.Int64 // the head's upper bound (0: none yet)
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	lctx, stopList := context.WithCancel(gctx)
+	defer stopList()
+
+	// The host list, then the split.
+	g.Go(func() error {
+		var (
+			ids []int64
+			at  time.Time
+		)
+		hq := qualys.HostQuery{VMProcessedAfter: q.VMProcessedAfter, TruncationLimit: idPageSize, OnDateTime: func(t time.Time) { at = t }}
+		for id, err := range v.client.VMDR.HostIDs(lctx, hq) {
+			if err != nil {
+				if lctx.Err() == nil {
+					v.log.Warn("VMDR host list failed: the detections are read in one walk instead", "error", err)
+				}
+				return nil
+			}
+			ids = append(ids, id)
+		}
+		slices.Sort(ids)
+		ids = slices.Compact(ids)
+		v.total.Store(int64(len(ids)))
+
+		mu.Lock()
+		if done {
+			mu.Unlock()
+			return nil
+		}
+		// Bound the head where its page in flight should end: the page
+		// after the last host it emitted holds the next TruncationLimit
+		// listed hosts.
+		i, _ := slices.BinarySearch(ids, last+1)
+		if i+q.TruncationLimit >= len(ids) {
+			mu.Unlock()
+			return nil // the head's page in flight ends the list: let it
+		}
+		b := max(ids[i+q.TruncationLimit-1], last)
+		rest := ids[i+q.TruncationLimit:]
+		for len(rest) > 0 && rest[0] <= b {
+			rest = rest[1:]
+		}
+		parts := splitIDs(rest, rangeSize(len(rest), q.TruncationLimit, v.parallel))
+		rec := sync.Record{Partition: label, PartitionDone: true, ServerTime: at}
+		if !sent && !headAt.IsZero() && (at.IsZero() || headAt.Before(at)) {
+			rec.ServerTime, sent = headAt, true
+		}
+		remainder := ""
+		if last < b {
+			remainder = fmt.Sprintf("%d:%d", last+1, b)
+			rec.Split = append(rec.Split, sync.Partition{ID: remainder})
+		}
+		rec.Split = append(rec.Split, parts...)
+		err := emit(rec)
+		if err == nil {
+			bound.Store(b)
+			label = remainder
+		}
+		mu.Unlock()
+		if err != nil {
+			return err
+		}
+		for _, sp := range parts {
+			if err := start(sp); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+
+	// The head itself.
+	g.Go(func() error {
+		defer stopList() // the head got to the end first: the list is of no use
+		onDateTime := func(t time.Time) {
+			mu.Lock()
+			headAt = t
+			mu.Unlock()
+		}
+		r := qualys.IDRange{Min: from}
+		for h, err := range v.client.VMDR.DetectionsUntil(gctx, q, from, bound.Load, onDateTime) {
+			rec, err := v.record(gctx, h, err, r)
+			if err != nil {
+				return err
+			}
+			id, _ := strconv.ParseInt(rec.Key, 10, 64)
+			mu.Lock()
+			if b := bound.Load(); label == "" || (b > 0 && id > b) {
+				mu.Unlock()
+				continue // split off while the page came
+			}
+			rec.Partition = label
+			if !sent && !headAt.IsZero() {
+				rec.ServerTime, sent = headAt, true
+			}
+			err = emit(rec)
+			last = id
+			mu.Unlock()
+			if err != nil {
+				return err
+			}
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		done = true
+		if label == "" {
+			return nil
+		}
+		rec := sync.Record{Partition: label, PartitionDone: true}
+		if !sent && !headAt.IsZero() {
+			rec.ServerTime, sent = headAt, true
+		}
+		return emit(rec)
+	})
 	return g.Wait()
 }
 

@@ -1,0 +1,220 @@
+package source
+
+import (
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/qflow/qflow/internal/qualys"
+	"github.com/qflow/qflow/internal/qualyssim"
+	"github.com/qflow/qflow/internal/secret"
+	sy "github.com/qflow/qflow/internal/sync"
+)
+
+// cursor applies what Extract emits as the engine does (Split, Position,
+// PartitionDone, ServerTime), counting each host it accepts; failAfter
+// makes emit fail once that many hosts of split-off partitions came.
+type cursor struct {
+	t         *testing.T
+	mu        sync.Mutex
+	parts     []sy.Partition
+	hosts     map[string]int
+	server    time.Time
+	splits    int
+	failAfter int // hosts of split-off partitions before emit fails once (0: never)
+	fromSplit int
+	failHead  int // the same for the head's hosts
+	fromHead  int
+}
+
+var errStop = errors.New("stopped by the test")
+
+func (c *cursor) emit(r sy.Record) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	idx := slices.IndexFunc(c.parts, func(p sy.Partition) bool { return p.ID == r.Partition })
+	if idx < 0 {
+		c.t.Errorf("record %q of partition %q, which was never announced", r.Key, r.Partition)
+		return nil
+	}
+	if r.Raw != nil && r.Partition != headPartition {
+		if c.fromSplit++; c.failAfter > 0 && c.fromSplit == c.failAfter {
+			return errStop
+		}
+	}
+	if r.Raw != nil && r.Partition == headPartition {
+		if c.fromHead++; c.failHead > 0 && c.fromHead == c.failHead {
+			return errStop
+		}
+	}
+	if !r.ServerTime.IsZero() && (c.server.IsZero() || r.ServerTime.Before(c.server)) {
+		c.server = r.ServerTime
+	}
+	if r.Raw != nil && c.server.IsZero() {
+		c.t.Errorf("host %s came before any server time was reported", r.Key)
+	}
+	for _, np := range r.Split {
+		c.parts = append(c.parts, np)
+		c.splits++
+	}
+	p := &c.parts[idx]
+	switch {
+	case r.PartitionDone:
+		p.Done = true
+	case r.Raw != nil:
+		c.hosts[r.Key]++
+		p.Position = r.Position
+	}
+	return nil
+}
+
+func (c *cursor) pending() []sy.Partition {
+	var out []sy.Partition
+	for _, p := range c.parts {
+		if !p.Done {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// listFirst holds every detection call until the host list has been
+// answered, so that the head is split while its first page is on its way.
+func listFirst(h http.Handler) http.Handler {
+	listed := make(chan struct{})
+	var once sync.Once
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case strings.HasSuffix(r.URL.Path, "/vm/detection/"):
+			select {
+			case <-listed:
+			case <-r.Context().Done():
+				return
+			}
+		case r.URL.Path == "/api/2.0/fo/asset/host/":
+			h.ServeHTTP(w, r)
+			once.Do(func() { close(listed) })
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// holdList holds the host list calls until release is closed.
+func holdList(h http.Handler, release <-chan struct{}) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/api/2.0/fo/asset/host/" {
+			select {
+			case <-release:
+			case <-r.Context().Done():
+				return
+			}
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// A VMDR run starts with the head partition and, once the host list is in,
+// hands the rest to host-ID ranges with one Split record: every detection
+// host comes exactly once, no record precedes the announcement of its
+// partition or a server time, and a run stopped in the ranges resumes from
+// the saved partitions without reading a host twice.
+func TestVMDRHeadSplits(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		listFirst bool // the host list is answered before any detection page
+		failAfter int  // stop after this many hosts of the split-off ranges, then resume
+		failHead  int  // stop after this many hosts of the head, before the list came, then resume
+	}{
+		{name: "list first", listFirst: true},
+		{name: "pages and list together"},
+		{name: "resumed in the ranges", listFirst: true, failAfter: 35},
+		{name: "resumed in the head", failHead: 45},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, err := qualyssim.New(qualyssim.Config{Hosts: 240, Assets: 20, Seed: 4})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var h http.Handler = srv
+			release := make(chan struct{})
+			switch {
+			case tc.listFirst:
+				h = listFirst(srv)
+			case tc.failHead > 0:
+				h = holdList(srv, release)
+			default:
+				close(release)
+			}
+			hs := httptest.NewServer(h)
+			t.Cleanup(hs.Close)
+			user, pass := srv.Credentials()
+			c, err := qualys.NewClient(qualys.Options{APIURL: hs.URL, Username: user, Password: secret.New(pass), PageTimeout: 30 * time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			src := NewVMDR(c, VMDROptions{PageSize: 20, Parallel: 2})
+			parts, err := src.Plan(t.Context(), time.Time{})
+			if err != nil || len(parts) != 1 || parts[0].ID != headPartition {
+				t.Fatalf("Plan = %v, %v; want the head alone", parts, err)
+			}
+			cur := &cursor{t: t, parts: parts, hosts: map[string]int{}, failAfter: tc.failAfter, failHead: tc.failHead}
+			err = src.Extract(t.Context(), time.Time{}, cur.pending(), cur.emit)
+			if tc.failHead > 0 {
+				if !errors.Is(err, errStop) {
+					t.Fatalf("Extract = %v, want the test's stop", err)
+				}
+				p := cur.pending()
+				if len(p) != 1 || p[0].ID != headPartition || p[0].Position == "" {
+					t.Fatalf("pending after a stop in the head: %+v; want the head, with its position", p)
+				}
+				cur.failHead = 0
+				close(release)
+				err = src.Extract(t.Context(), time.Time{}, cur.pending(), cur.emit)
+			}
+			if tc.failAfter > 0 {
+				if !errors.Is(err, errStop) {
+					t.Fatalf("Extract = %v, want the test's stop", err)
+				}
+				if slices.ContainsFunc(cur.pending(), func(p sy.Partition) bool { return p.ID == headPartition }) {
+					t.Fatal("the head is still pending after the split")
+				}
+				cur.failAfter = 0
+				err = src.Extract(t.Context(), time.Time{}, cur.pending(), cur.emit)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p := cur.pending(); len(p) != 0 {
+				t.Errorf("partitions not done: %+v", p)
+			}
+			if tc.listFirst && cur.splits < 2 {
+				t.Errorf("%d partitions split off, want the head's remainder and ranges", cur.splits)
+			}
+			var want []string
+			for h, err := range c.VMDR.Detections(t.Context(), qualys.AllDetections(), qualys.IDRange{}) {
+				if err != nil {
+					t.Fatal(err)
+				}
+				want = append(want, strconv.FormatInt(h.ID, 10))
+			}
+			for _, k := range want {
+				if cur.hosts[k] != 1 {
+					t.Errorf("host %s came %d times, want 1", k, cur.hosts[k])
+				}
+			}
+			if len(cur.hosts) != len(want) {
+				t.Errorf("%d hosts, want %d", len(cur.hosts), len(want))
+			}
+			if got := src.LiveTotal(); tc.listFirst && got != int64(srv.Truth().Hosts) {
+				t.Errorf("LiveTotal = %d, want the %d listed hosts", got, srv.Truth().Hosts)
+			}
+		})
+	}
+}

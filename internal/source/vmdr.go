@@ -27,9 +27,10 @@ type VulnLookup interface {
 }
 
 // VMDR reads hosts with their vulnerability detections from the host
-// detection list API. A run takes the host IDs first (as Qualys recommends),
-// splits them into ranges of equal size and pulls the detections of several
-// ranges in parallel. Each host becomes one record: the JSON encoding of
+// detection list API. A run walks the detection pages from the first host
+// while it lists the host IDs (as Qualys recommends), then splits the rest
+// into ranges of equal size and pulls several ranges in parallel (see
+// Extract). Each host becomes one record: the JSON encoding of
 // qualys.Host, its detections under VULNERABILITIES, each joined with its
 // KnowledgeBase entry as QID_INFO and MITRE_* lists (see
 // docs/transform-maps.md). The MITRE_* lists are the detection's own

@@ -67,14 +67,9 @@ func Open(ctx context.Context, path string, logger *slog.Logger) (*Store, error)
 	// The WAL is checkpointed every 8192 pages (32 MiB) instead of 1000: a
 	// sync rewrites the same index pages batch after batch, and each
 	// checkpoint copies them into the file again (BenchmarkLoad: ~6 %).
-	// Statement journals stay in memory (temp_store): a multi-row upsert
-	// in a transaction journals the pages it changes, and past 64 KiB
-	// SQLite spilled that journal to a temporary file, some 12 % of a VMDR
-	// sync's time in write syscalls (`qflow bench --source vmdr`, 10k hosts:
-	// 25.3 → 22.0 s; CSAM 10k assets ~5 %, for some 35 MB more peak RSS).
 	dsn := func(txlock string, cacheKiB int) string {
 		q := url.Values{}
-		for _, p := range []string{"journal_mode(WAL)", "busy_timeout(15000)", "foreign_keys(1)", "synchronous(NORMAL)", "wal_autocheckpoint(8192)", "temp_store(MEMORY)", fmt.Sprintf("cache_size(-%d)", cacheKiB)} {
+		for _, p := range []string{"journal_mode(WAL)", "busy_timeout(15000)", "foreign_keys(1)", "synchronous(NORMAL)", "wal_autocheckpoint(8192)", fmt.Sprintf("cache_size(-%d)", cacheKiB)} {
 			q.Add("_pragma", p)
 		}
 		if txlock != "" {

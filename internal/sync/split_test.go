@@ -25,8 +25,8 @@ type splitSource struct {
 	extracts [][]Partition
 }
 
-func (s *splitSource) Name() string                                   { return srcName }
-func (s *splitSource) Calls() int64                                   { return 0 }
+func (s *splitSource) Name() string                                    { return srcName }
+func (s *splitSource) Calls() int64                                    { return 0 }
 func (s *splitSource) Total(context.Context, time.Time) (int64, error) { return -1, nil }
 func (s *splitSource) LiveTotal() int64 {
 	s.mu.Lock()

@@ -711,8 +711,11 @@ func (w *walker[T]) run(ctx context.Context, yield func(T, error) bool) {
 			// The page's WARNING, at its end, names the next page: fetch it
 			// while this one is decoded. The decoded WARNING has the last
 			// word (a page that disagrees is dropped).
-			if n, ok := tailNextIDMin(sp.bufs.tail); ok && n > next && (rmax == 0 || n <= rmax) {
-				ahead = w.fetchAhead(ctx, n, limit, rmax)
+			// The bound is read again: it may have been set while the page came.
+			if n, ok := tailNextIDMin(sp.bufs.tail); ok && n > next {
+				if m := w.max(); m == 0 || n <= m {
+					ahead = w.fetchAhead(ctx, n, limit, m)
+				}
 			}
 		}
 		if sp != nil {

@@ -244,3 +244,39 @@ func TestAbout(t *testing.T) {
 		t.Errorf("a refused login was retried: %+v", st)
 	}
 }
+
+// A bound set while a page is on its way keeps the walk from fetching the
+// next page ahead when that page is past the bound.
+func TestDetectionsUntilNoFetchAheadPastBound(t *testing.T) {
+	t.Parallel()
+	srv, c, calls, dir := startRecordedVMSim(t, qualyssim.Config{Hosts: 300, Assets: 30, Seed: 3})
+	ids := srv.Truth().HostIDs
+	q := AllDetections()
+	q.TruncationLimit = 50
+	// Set once the first request has reached the server: inside its page.
+	bound := func() int64 {
+		if len(calls()) > 0 {
+			return ids[30]
+		}
+		return 0
+	}
+	n := 0
+	for h, err := range c.VMDR.DetectionsUntil(t.Context(), q, 0, bound, nil) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.ID > ids[30] {
+			t.Errorf("host %d above the bound %d", h.ID, ids[30])
+		}
+		n++
+	}
+	if n == 0 {
+		t.Fatal("no host")
+	}
+	if got := calls(); len(got) != 1 {
+		t.Errorf("detection calls %v, want the first page alone", got)
+	}
+	if left := spoolFiles(t, dir); len(left) > 0 {
+		t.Errorf("spool files left: %v", left)
+	}
+}

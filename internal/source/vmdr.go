@@ -210,7 +210,7 @@ func (v *VMDR) Extract(ctx context.Context, since time.Time, parts []sync.Partit
 				return context.Cause(ctx)
 			}
 			defer func() { <-slots }()
-			return v.walk(ctx, q, p.ID, r, v.client.VMDR.Detections(ctx, q, r), emit)
+			return v.walk(ctx, p.ID, r, v.client.VMDR.Detections(ctx, q, r), emit)
 		})
 		return nil
 	}
@@ -228,7 +228,7 @@ func (v *VMDR) Extract(ctx context.Context, since time.Time, parts []sync.Partit
 
 // walk emits the hosts of hosts as records of partition id, then the end
 // of the partition.
-func (v *VMDR) walk(ctx context.Context, q qualys.DetectionQuery, id string, r qualys.IDRange, hosts iter.Seq2[qualys.Host, error], emit func(sync.Record) error) error {
+func (v *VMDR) walk(ctx context.Context, id string, r qualys.IDRange, hosts iter.Seq2[qualys.Host, error], emit func(sync.Record) error) error {
 	for h, err := range hosts {
 		rec, err := v.record(ctx, h, err, r)
 		if err != nil {

@@ -468,14 +468,7 @@ func decodeHostItem(dec *xml.Decoder, se *xml.StartElement, emit func(int64, Hos
 // Qualys API: POST /api/2.0/fo/asset/host/vm/detection/?action=list
 func (s *VMDRService) Detections(ctx context.Context, q DetectionQuery, r IDRange) iter.Seq2[Host, error] {
 	return func(yield func(Host, error) bool) {
-		path, v, err := q.params()
-		limit := 0
-		if err == nil {
-			limit, err = truncation(q.TruncationLimit)
-		}
-		if err == nil {
-			err = checkRange(r)
-		}
+		w, err := s.detectionWalker(q, r)
 		if err != nil {
 			yield(Host{}, err)
 			return
@@ -483,15 +476,32 @@ func (s *VMDRService) Detections(ctx context.Context, q DetectionQuery, r IDRang
 		if emptyRange(r) {
 			return
 		}
-		w := &walker[Host]{
-			c: s.client, what: "host list detection", path: path, params: v, roots: hldRoots,
-			rng: r, limit: limit, decode: decodeHostItem, fast: decodeHostFast, stuck: true,
-			findHost: func(ctx context.Context, from int64) (int64, bool, error) {
-				return s.nextHostID(ctx, from, r.Max, q.VMProcessedAfter)
-			},
-		}
 		w.run(ctx, yield)
 	}
+}
+
+// detectionWalker returns the walker of the host list detection pages of
+// q over r.
+func (s *VMDRService) detectionWalker(q DetectionQuery, r IDRange) (*walker[Host], error) {
+	path, v, err := q.params()
+	if err != nil {
+		return nil, err
+	}
+	limit, err := truncation(q.TruncationLimit)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkRange(r); err != nil {
+		return nil, err
+	}
+	w := &walker[Host]{
+		c: s.client, what: "host list detection", path: path, params: v, roots: hldRoots,
+		rng: r, limit: limit, decode: decodeHostItem, fast: decodeHostFast, stuck: true,
+	}
+	w.findHost = func(ctx context.Context, from int64) (int64, bool, error) {
+		return s.nextHostID(ctx, from, w.max(), q.VMProcessedAfter)
+	}
+	return w, nil
 }
 
 // DetectionsUntil walks the detections of the hosts from ID from on, as
@@ -505,26 +515,12 @@ func (s *VMDRService) Detections(ctx context.Context, q DetectionQuery, r IDRang
 // Qualys API: POST /api/2.0/fo/asset/host/vm/detection/?action=list
 func (s *VMDRService) DetectionsUntil(ctx context.Context, q DetectionQuery, from int64, bound func() int64, onDateTime func(time.Time)) iter.Seq2[Host, error] {
 	return func(yield func(Host, error) bool) {
-		path, v, err := q.params()
-		limit := 0
-		if err == nil {
-			limit, err = truncation(q.TruncationLimit)
-		}
-		if err == nil && from < 0 {
-			err = fmt.Errorf("qualys: host ID %d: want 0 or more", from)
-		}
+		w, err := s.detectionWalker(q, IDRange{Min: from})
 		if err != nil {
 			yield(Host{}, err)
 			return
 		}
-		w := &walker[Host]{
-			c: s.client, what: "host list detection", path: path, params: v, roots: hldRoots,
-			rng: IDRange{Min: from}, limit: limit, decode: decodeHostItem, fast: decodeHostFast, stuck: true,
-			bound: bound, onDateTime: onDateTime, prefetch: true,
-		}
-		w.findHost = func(ctx context.Context, from int64) (int64, bool, error) {
-			return s.nextHostID(ctx, from, w.max(), q.VMProcessedAfter)
-		}
+		w.bound, w.onDateTime, w.prefetch = bound, onDateTime, true
 		w.run(ctx, yield)
 	}
 }

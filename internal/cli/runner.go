@@ -351,7 +351,7 @@ func runSync(ctx context.Context, g *globals, log *slog.Logger, p syncParams) (*
 			if ps > 300 {
 				ps = 300
 			}
-			src = source.NewCSAM(client, source.CSAMOptions{PageSize: ps, Parallel: p.Parallel})
+			src = source.NewCSAM(client, source.CSAMOptions{PageSize: ps, Parallel: p.Parallel, Logger: log})
 		case "kb":
 			src, label = source.NewKB(client), "QIDs"
 		case "vmdr":

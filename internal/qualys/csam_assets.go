@@ -441,75 +441,107 @@ func assetID(raw json.RawMessage) int64 {
 // Qualys API: POST /rest/2.0/search/am/asset
 func (s *CSAMService) Assets(ctx context.Context, q AssetQuery, r Range) iter.Seq2[Asset, error] {
 	return func(yield func(Asset, error) bool) {
-		size, err := q.pageSize()
-		if err == nil && (r.After < 0 || r.Max < 0) {
-			err = fmt.Errorf("qualys: range %+v: bounds must not be negative", r)
+		if r.After < 0 || r.Max < 0 {
+			yield(Asset{}, fmt.Errorf("qualys: range %+v: bounds must not be negative", r))
+			return
 		}
+		s.walk(ctx, q, r.After, func() int64 { return r.Max }, yield)
+	}
+}
+
+// AssetsUntil walks the assets after the ID after, as Assets does, under an
+// upper bound that may be set while it runs: bound is asked before each
+// request, and once it answers B > 0 the requests carry the filter
+// asset.assetID LESS_THAN_EQUAL B and the walk ends when its cursor is past
+// B. A page requested before B was set may still hold assets above it: the
+// caller drops those. It lets a caller read the first pages while the
+// ranges that plan the rest of a run are worked out (Split), and hand the
+// assets above B to other walks.
+//
+// Qualys API: POST /rest/2.0/search/am/asset
+func (s *CSAMService) AssetsUntil(ctx context.Context, q AssetQuery, after int64, bound func() int64) iter.Seq2[Asset, error] {
+	return func(yield func(Asset, error) bool) {
+		if after < 0 {
+			yield(Asset{}, fmt.Errorf("qualys: assets after %d: the cursor must not be negative", after))
+			return
+		}
+		s.walk(ctx, q, after, bound, yield)
+	}
+}
+
+// walk yields the assets after cursor up to bound() (0: unbounded), page by
+// page, one page fetched ahead (see Assets).
+func (s *CSAMService) walk(ctx context.Context, q AssetQuery, cursor int64, bound func() int64, yield func(Asset, error) bool) {
+	size, err := q.pageSize()
+	if err != nil {
+		yield(Asset{}, err)
+		return
+	}
+	// The bound as the next request sees it, with its filters.
+	limit := func() (int64, []Filter) {
+		b := max(bound(), 0)
+		if b == 0 {
+			return 0, q.Filters
+		}
+		return b, withFilter(q.Filters, Filter{FieldAssetID, OpLessThanEqual, strconv.FormatInt(b, 10)})
+	}
+	b, filters := limit()
+	if b > 0 && b <= cursor {
+		return
+	}
+	// The next page is requested as soon as a page is in (its cursor is
+	// known once the page is checked whole), and downloads while the
+	// loop body consumes this one: a slow consumer then leaves no
+	// concurrency slot idle. At most one page is fetched ahead, on disk.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type fetched struct {
+		p   *searchPage
+		err error
+	}
+	fetch := func(cursor int64, filters []Filter) <-chan fetched {
+		ch := make(chan fetched, 1)
+		go func() {
+			p, err := s.page(ctx, q, filters, cursor, size)
+			ch <- fetched{p, err}
+		}()
+		return ch
+	}
+	var ahead <-chan fetched
+	defer func() { // stopped early: drop the page fetched ahead
+		if ahead != nil {
+			cancel()
+			(<-ahead).p.discard()
+		}
+	}()
+	p, err := s.page(ctx, q, filters, cursor, size)
+	for {
 		if err != nil {
 			yield(Asset{}, err)
 			return
 		}
-		if r.Max > 0 && r.Max <= r.After {
+		b, filters = limit()
+		more := p.hasMore && !(b > 0 && p.lastSeen >= b)
+		if more && p.lastSeen > cursor {
+			ahead = fetch(p.lastSeen, filters)
+		}
+		for a, err := range p.each() {
+			if !yield(a, err) || err != nil {
+				return
+			}
+		}
+		if !more {
 			return
 		}
-		filters := q.Filters
-		if r.Max > 0 {
-			filters = withFilter(filters, Filter{FieldAssetID, OpLessThanEqual, strconv.FormatInt(r.Max, 10)})
+		if p.lastSeen <= cursor {
+			yield(Asset{}, fmt.Errorf("qualys: POST %s: cursor did not advance (lastSeenAssetId %d after %d); stopped to avoid an endless loop",
+				searchAssetsPath, p.lastSeen, cursor))
+			return
 		}
-		// The next page is requested as soon as a page is in (its cursor is
-		// known once the page is checked whole), and downloads while the
-		// loop body consumes this one: a slow consumer then leaves no
-		// concurrency slot idle. At most one page is fetched ahead, on disk.
-		ctx, cancel := context.WithCancel(ctx)
-		defer cancel()
-		type fetched struct {
-			p   *searchPage
-			err error
-		}
-		fetch := func(cursor int64) <-chan fetched {
-			ch := make(chan fetched, 1)
-			go func() {
-				p, err := s.page(ctx, q, filters, cursor, size)
-				ch <- fetched{p, err}
-			}()
-			return ch
-		}
-		var ahead <-chan fetched
-		defer func() { // stopped early: drop the page fetched ahead
-			if ahead != nil {
-				cancel()
-				(<-ahead).p.discard()
-			}
-		}()
-		cursor := r.After
-		p, err := s.page(ctx, q, filters, cursor, size)
-		for {
-			if err != nil {
-				yield(Asset{}, err)
-				return
-			}
-			more := p.hasMore && !(r.Max > 0 && p.lastSeen >= r.Max)
-			if more && p.lastSeen > cursor {
-				ahead = fetch(p.lastSeen)
-			}
-			for a, err := range p.each() {
-				if !yield(a, err) || err != nil {
-					return
-				}
-			}
-			if !more {
-				return
-			}
-			if p.lastSeen <= cursor {
-				yield(Asset{}, fmt.Errorf("qualys: POST %s: cursor did not advance (lastSeenAssetId %d after %d); stopped to avoid an endless loop",
-					searchAssetsPath, p.lastSeen, cursor))
-				return
-			}
-			cursor = p.lastSeen
-			f := <-ahead
-			ahead = nil
-			p, err = f.p, f.err
-		}
+		cursor = p.lastSeen
+		f := <-ahead
+		ahead = nil
+		p, err = f.p, f.err
 	}
 }
 
@@ -530,22 +562,48 @@ func (s *CSAMService) Assets(ctx context.Context, q AssetQuery, r Range) iter.Se
 //
 // Qualys API: POST /rest/2.0/count/am/asset, POST /rest/2.0/search/am/asset
 func (s *CSAMService) SplitRanges(ctx context.Context, q AssetQuery, n int) ([]Range, error) {
+	if n == 1 {
+		if _, err := q.pageSize(); err != nil {
+			return nil, err
+		}
+		return []Range{{}}, nil
+	}
+	sp, err := s.Split(ctx, q, n)
+	return sp.Ranges, err
+}
+
+// Split is the outcome of CSAMService.Split.
+type Split struct {
+	Ranges []Range // as SplitRanges returns them
+	Total  int64   // the count of q the ranges were cut from
+}
+
+// Split is SplitRanges that also returns the count it starts from (it
+// always counts, even for n = 1), so that a caller learns the total of a
+// run without a call of its own.
+//
+// Qualys API: POST /rest/2.0/count/am/asset, POST /rest/2.0/search/am/asset
+func (s *CSAMService) Split(ctx context.Context, q AssetQuery, n int) (Split, error) {
 	if n < 1 {
-		return nil, fmt.Errorf("qualys: SplitRanges: n is %d, want at least 1", n)
+		return Split{}, fmt.Errorf("qualys: SplitRanges: n is %d, want at least 1", n)
 	}
 	size, err := q.pageSize()
 	if err != nil {
-		return nil, err
-	}
-	whole := []Range{{}}
-	if n == 1 {
-		return whole, nil
+		return Split{}, err
 	}
 	total, err := s.count(ctx, q, q.Filters)
 	if err != nil {
-		return nil, err
+		return Split{}, err
 	}
-	if total <= 2*int64(size) {
+	ranges, err := s.split(ctx, q, n, size, total)
+	return Split{Ranges: ranges, Total: total}, err
+}
+
+// split cuts the assets of q, total of them, into about n ranges (see
+// SplitRanges).
+func (s *CSAMService) split(ctx context.Context, q AssetQuery, n, size int, total int64) ([]Range, error) {
+	whole := []Range{{}}
+	if n == 1 || total <= 2*int64(size) {
 		return whole, nil
 	}
 	n = int(min(int64(n), (total+int64(size)-1)/int64(size)))

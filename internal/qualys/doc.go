@@ -78,8 +78,11 @@
 // must advance. HTTP 204 is an empty result.
 //
 // The cursor is sequential; to use the whole concurrency limit, SplitRanges
-// cuts the asset-ID space into contiguous ranges and AssetsParallel walks one
-// cursor per range. Breaking out of a loop cancels the requests in flight.
+// (or Split, which also returns the count) cuts the asset-ID space into
+// contiguous ranges and AssetsParallel walks one cursor per range.
+// AssetsUntil walks from the first assets under a bound that can be set
+// while it runs, so that a caller need not wait for the ranges before its
+// first page. Breaking out of a loop cancels the requests in flight.
 //
 // # VMDR and KnowledgeBase
 //

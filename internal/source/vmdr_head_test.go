@@ -31,6 +31,7 @@ type cursor struct {
 	fromSplit int
 	failHead  int // the same for the head's hosts
 	fromHead  int
+	noClock   bool // the source reports no server time (CSAM)
 }
 
 var errStop = errors.New("stopped by the test")
@@ -56,10 +57,13 @@ func (c *cursor) emit(r sy.Record) error {
 	if !r.ServerTime.IsZero() && (c.server.IsZero() || r.ServerTime.Before(c.server)) {
 		c.server = r.ServerTime
 	}
-	if r.Raw != nil && c.server.IsZero() {
+	if r.Raw != nil && c.server.IsZero() && !c.noClock {
 		c.t.Errorf("host %s came before any server time was reported", r.Key)
 	}
 	for _, np := range r.Split {
+		if slices.ContainsFunc(c.parts, func(p sy.Partition) bool { return p.ID == np.ID }) {
+			c.t.Errorf("partition %q split off twice", np.ID)
+		}
 		c.parts = append(c.parts, np)
 		c.splits++
 	}

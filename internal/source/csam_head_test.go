@@ -1,0 +1,289 @@
+package source
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/qflow/qflow/internal/qualys"
+	"github.com/qflow/qflow/internal/qualyssim"
+	"github.com/qflow/qflow/internal/secret"
+	sy "github.com/qflow/qflow/internal/sync"
+)
+
+// holdPages holds every search page after the first (lastSeenAssetId > 0)
+// until release is closed or a second has passed (the ranges may need such
+// a page to find where the IDs resume after a gap).
+func holdPages(h http.Handler, release <-chan struct{}) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/search/am/asset") && r.URL.Query().Get("lastSeenAssetId") != "0" {
+			select {
+			case <-release:
+			case <-time.After(time.Second):
+			case <-r.Context().Done():
+				return
+			}
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// holdCounts holds the count calls (the first step of the ranges) until
+// release is closed.
+func holdCounts(h http.Handler, release <-chan struct{}) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/count/am/asset") {
+			select {
+			case <-release:
+			case <-r.Context().Done():
+				return
+			}
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// A CSAM run starts with the head partition and, once the ranges are
+// worked out, hands the rest to them with one Split record: every asset
+// comes exactly once, no record precedes the announcement of its
+// partition, and a run stopped in the ranges or in the head resumes from
+// the saved partitions without reading an asset twice. An incremental run
+// whose changes fit in a page makes that one call.
+func TestCSAMHeadSplits(t *testing.T) {
+	future := time.Now().AddDate(1, 0, 0)
+	for _, tc := range []struct {
+		name        string
+		rangesFirst bool      // the head's pages after the first wait for the split
+		failAfter   int       // stop after this many assets of the split-off ranges, then resume
+		failHead    int       // stop after this many assets of the head, before the ranges came, then resume
+		since       time.Time // an incremental run
+		want        int       // assets the run reads (-1: all)
+	}{
+		{name: "ranges first", rangesFirst: true, want: -1},
+		{name: "pages and ranges together", want: -1},
+		{name: "resumed in the ranges", rangesFirst: true, failAfter: 35, want: -1},
+		{name: "resumed in the head", failHead: 45, want: -1},
+		{name: "incremental, everything changed", since: time.Unix(1, 0), want: -1},
+		{name: "incremental, nothing changed", since: future, want: 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, err := qualyssim.New(qualyssim.Config{Assets: 240, Hosts: 20, Seed: 4})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var h http.Handler = srv
+			release := make(chan struct{})
+			var once sync.Once
+			switch {
+			case tc.rangesFirst:
+				h = holdPages(srv, release)
+			case tc.failHead > 0:
+				h = holdCounts(srv, release)
+			}
+			hs := httptest.NewServer(h)
+			t.Cleanup(hs.Close)
+			t.Cleanup(func() { once.Do(func() { close(release) }) })
+			user, pass := srv.Credentials()
+			c, err := qualys.NewClient(qualys.Options{GatewayURL: hs.URL, Username: user, Password: secret.New(pass)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			src := NewCSAM(c, CSAMOptions{PageSize: 20, Parallel: 2})
+			// IDs alone: the pages stay small, and the test fast under -race.
+			idsOnly := qualys.AssetQuery{IncludeFields: []string{"assetId"}}
+			src.query.IncludeFields = idsOnly.IncludeFields
+			parts, err := src.Plan(t.Context(), tc.since)
+			if err != nil || len(parts) != 1 || parts[0].ID != headPartition {
+				t.Fatalf("Plan = %v, %v; want the head alone", parts, err)
+			}
+			cur := &cursor{t: t, parts: parts, hosts: map[string]int{}, failAfter: tc.failAfter, failHead: tc.failHead, noClock: true}
+			emit := func(r sy.Record) error {
+				err := cur.emit(r)
+				if len(r.Split) > 0 {
+					once.Do(func() { close(release) })
+				}
+				return err
+			}
+			for _, err := range c.CSAM.Assets(t.Context(), idsOnly, qualys.Range{Max: 1}) { // authenticates
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			calls := c.Stats().Calls
+			err = src.Extract(t.Context(), tc.since, cur.pending(), emit)
+			if tc.failHead > 0 {
+				if !errors.Is(err, errStop) {
+					t.Fatalf("Extract = %v, want the test's stop", err)
+				}
+				p := cur.pending()
+				if len(p) != 1 || p[0].ID != headPartition || p[0].Position == "" {
+					t.Fatalf("pending after a stop in the head: %+v; want the head, with its position", p)
+				}
+				cur.failHead = 0
+				once.Do(func() { close(release) })
+				err = src.Extract(t.Context(), tc.since, cur.pending(), emit)
+			}
+			if tc.failAfter > 0 {
+				if !errors.Is(err, errStop) {
+					t.Fatalf("Extract = %v, want the test's stop", err)
+				}
+				if slices.ContainsFunc(cur.pending(), func(p sy.Partition) bool { return p.ID == headPartition }) {
+					t.Fatal("the head is still pending after the split")
+				}
+				cur.failAfter = 0
+				err = src.Extract(t.Context(), tc.since, cur.pending(), emit)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p := cur.pending(); len(p) != 0 {
+				t.Errorf("partitions not done: %+v", p)
+			}
+			if tc.rangesFirst && cur.splits < 2 {
+				t.Errorf("%d partitions split off, want the head's remainder and ranges", cur.splits)
+			}
+			var want []string
+			if tc.want != 0 {
+				for a, err := range c.CSAM.Assets(t.Context(), idsOnly, qualys.Range{}) {
+					if err != nil {
+						t.Fatal(err)
+					}
+					want = append(want, strconv.FormatInt(a.ID, 10))
+				}
+			}
+			for _, k := range want {
+				if cur.hosts[k] != 1 {
+					t.Errorf("asset %s came %d times, want 1", k, cur.hosts[k])
+				}
+			}
+			if len(cur.hosts) != len(want) {
+				t.Errorf("%d assets, want %d", len(cur.hosts), len(want))
+			}
+			if tc.want == 0 {
+				// One search page, no count: nothing to split.
+				if n := c.Stats().Calls - calls; n != 1 {
+					t.Errorf("%d calls for an incremental run with nothing changed, want 1 (%v)", n, c.Stats().ByEndpoint)
+				}
+			}
+			if got := src.LiveTotal(); tc.rangesFirst && got != int64(len(want)) {
+				t.Errorf("LiveTotal = %d, want the %d assets", got, len(want))
+			}
+		})
+	}
+}
+
+// holdFirstPage holds the first search page (lastSeenAssetId=0) until
+// release is closed.
+func holdFirstPage(h http.Handler, release <-chan struct{}) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/search/am/asset") && r.URL.Query().Get("lastSeenAssetId") == "0" {
+			select {
+			case <-release:
+			case <-r.Context().Done():
+				return
+			}
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// When the ranges' estimate is wrong and the head's page in flight runs
+// past its bound, the assets above the bound are dropped from the head and
+// read by the ranges: each comes once.
+func TestCSAMHeadDropsPastBound(t *testing.T) {
+	srv, err := qualyssim.New(qualyssim.Config{Assets: 240, Hosts: 20, Seed: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	release := make(chan struct{})
+	var once sync.Once
+	hs := httptest.NewServer(holdFirstPage(srv, release))
+	t.Cleanup(hs.Close)
+	t.Cleanup(func() { once.Do(func() { close(release) }) })
+	user, pass := srv.Credentials()
+	c, err := qualys.NewClient(qualys.Options{GatewayURL: hs.URL, Username: user, Password: secret.New(pass)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	idsOnly := qualys.AssetQuery{IncludeFields: []string{"assetId"}}
+	var ids []int64
+	plain := httptest.NewServer(srv) // the IDs, before the run
+	t.Cleanup(plain.Close)
+	lc, err := qualys.NewClient(qualys.Options{GatewayURL: plain.URL, Username: user, Password: secret.New(pass)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for a, err := range lc.CSAM.Assets(t.Context(), qualys.AssetQuery{IncludeFields: idsOnly.IncludeFields, PageSize: 300}, qualys.Range{}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, a.ID)
+	}
+	src := NewCSAM(c, CSAMOptions{PageSize: 20, Parallel: 2})
+	src.query.IncludeFields = idsOnly.IncludeFields
+	// The estimate says 80 assets a range; the first holds 5.
+	src.split = func(context.Context, qualys.AssetQuery, int) (qualys.Split, error) {
+		return qualys.Split{Total: int64(len(ids)), Ranges: []qualys.Range{{Max: ids[4]}, {After: ids[4], Max: ids[99]}, {After: ids[99]}}}, nil
+	}
+	cur := &cursor{t: t, parts: []sy.Partition{{ID: headPartition}}, hosts: map[string]int{}, noClock: true}
+	emit := func(r sy.Record) error {
+		err := cur.emit(r)
+		if len(r.Split) > 0 {
+			once.Do(func() { close(release) })
+		}
+		return err
+	}
+	if err := src.Extract(t.Context(), time.Time{}, cur.pending(), emit); err != nil {
+		t.Fatal(err)
+	}
+	if p := cur.pending(); len(p) != 0 {
+		t.Errorf("partitions not done: %+v", p)
+	}
+	for _, id := range ids {
+		if k := strconv.FormatInt(id, 10); cur.hosts[k] != 1 {
+			t.Errorf("asset %s came %d times, want 1", k, cur.hosts[k])
+		}
+	}
+	if len(cur.hosts) != len(ids) || src.LiveTotal() != int64(len(ids)) {
+		t.Errorf("%d assets, LiveTotal %d; want %d", len(cur.hosts), src.LiveTotal(), len(ids))
+	}
+}
+
+// splitAfter bounds the head at the first range boundary two pages past
+// its last asset, and hands it the ranges above.
+func TestSplitAfter(t *testing.T) {
+	sp := qualys.Split{Total: 400, Ranges: []qualys.Range{{After: 0, Max: 100}, {After: 100, Max: 200}, {After: 200, Max: 300}, {After: 300}}}
+	for _, tc := range []struct {
+		last     int64
+		pageSize int
+		bound    int64
+		parts    []string
+	}{
+		{last: 0, pageSize: 20, bound: 100, parts: []string{"100:200", "200:300", "300:0"}},
+		{last: 90, pageSize: 20, bound: 200, parts: []string{"200:300", "300:0"}},            // 10 left in the first range
+		{last: 50, pageSize: 20, bound: 100, parts: []string{"100:200", "200:300", "300:0"}}, // 50 left
+		{last: 0, pageSize: 100, bound: 200, parts: []string{"200:300", "300:0"}},
+		{last: 250, pageSize: 20, bound: 300, parts: []string{"300:0"}}, // 50 left: enough
+		{last: 280, pageSize: 20, bound: 0},                             // 20 left, then the unbounded range
+		{last: 500, pageSize: 20, bound: 0},                             // in the unbounded range
+	} {
+		b, parts := splitAfter(sp, tc.last, tc.pageSize)
+		var ids []string
+		for _, p := range parts {
+			ids = append(ids, p.ID)
+		}
+		if b != tc.bound || !slices.Equal(ids, tc.parts) {
+			t.Errorf("splitAfter(last %d, page %d) = %d, %v; want %d, %v", tc.last, tc.pageSize, b, ids, tc.bound, tc.parts)
+		}
+	}
+	if b, parts := splitAfter(qualys.Split{Total: 10, Ranges: []qualys.Range{{}}}, 0, 20); b != 0 || parts != nil {
+		t.Errorf("one range: %d, %v; want no split", b, parts)
+	}
+}

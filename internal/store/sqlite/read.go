@@ -159,9 +159,13 @@ func (s *Store) TopOperatingSystems(ctx context.Context, n int) ([]store.NameCou
 
 // TopSoftware returns the software installed on the most assets.
 func (s *Store) TopSoftware(ctx context.Context, n int) ([]store.NameCount, error) {
-	return s.top(ctx, `SELECT s.name, count(DISTINCT i.asset_id) c FROM installed_software i JOIN software s ON s.id = i.software_id
-		GROUP BY s.name ORDER BY c DESC, s.name LIMIT ?`, n)
+	return s.top(ctx, topSoftwareQuery, n)
 }
+
+// topSoftwareQuery reads the index installed_software_software (software_id,
+// asset_id) alone, not the installs (migration 8).
+const topSoftwareQuery = `SELECT s.name, count(DISTINCT i.asset_id) c FROM installed_software i JOIN software s ON s.id = i.software_id
+		GROUP BY s.name ORDER BY c DESC, s.name LIMIT ?`
 
 func (s *Store) top(ctx context.Context, q string, n int) ([]store.NameCount, error) {
 	rows, err := s.r.QueryContext(ctx, q, n)

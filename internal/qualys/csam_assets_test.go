@@ -822,3 +822,96 @@ func TestAssetsFetchNextPageWhileConsuming(t *testing.T) {
 		t.Errorf("spool files left after a whole walk: %v", files)
 	}
 }
+
+// Split returns the ranges SplitRanges does and the count they were cut
+// from.
+func TestSplitReturnsTotal(t *testing.T) {
+	ids := seqIDs(3000, 60_000_000, 5000)
+	c, mux, _ := setup(t)
+	(&authServer{t: t}).register(mux)
+	(&fakeCSAM{t: t, ids: ids}).register(mux)
+	sp, err := c.CSAM.Split(t.Context(), AssetQuery{PageSize: 100}, 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sp.Total != int64(len(ids)) {
+		t.Errorf("Total = %d, want %d", sp.Total, len(ids))
+	}
+	ranges, err := c.CSAM.SplitRanges(t.Context(), AssetQuery{PageSize: 100}, 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(sp.Ranges, ranges) {
+		t.Errorf("Split ranges %v, SplitRanges %v", sp.Ranges, ranges)
+	}
+	checkRanges(t, sp.Ranges, ids)
+	if sp, err := c.CSAM.Split(t.Context(), AssetQuery{PageSize: 100}, 1); err != nil || sp.Total != int64(len(ids)) || len(sp.Ranges) != 1 {
+		t.Errorf("Split(n=1) = %+v, %v; want one range and the count", sp, err)
+	}
+}
+
+// AssetsUntil walks with no bound until one is set, then asks only for
+// assets up to it and ends past it; a bound set before the walk is sent
+// with the first request.
+func TestAssetsUntil(t *testing.T) {
+	ids := seqIDs(1000, 1_000, 10)
+	for _, tc := range []struct {
+		name     string
+		setAt    int // set the bound once this many assets were yielded (-1: before the walk)
+		bound    int64
+		searches int // search calls, at most
+	}{
+		{name: "no bound", setAt: 1 << 30, searches: 10},
+		{name: "bound before the walk", setAt: -1, bound: ids[149], searches: 2},
+		{name: "bound set in the first page", setAt: 50, bound: ids[349], searches: 4},
+		{name: "bound inside a page already fetched", setAt: 50, bound: ids[120], searches: 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, mux, _ := setup(t)
+			(&authServer{t: t}).register(mux)
+			f := (&fakeCSAM{t: t, ids: ids}).register(mux)
+			var b atomic.Int64
+			if tc.setAt < 0 {
+				b.Store(tc.bound)
+			}
+			var got []int64
+			for a, err := range c.CSAM.AssetsUntil(t.Context(), AssetQuery{PageSize: 100}, 0, b.Load) {
+				if err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, a.ID)
+				if len(got) == tc.setAt {
+					b.Store(tc.bound)
+				}
+			}
+			want := ids
+			if tc.bound > 0 {
+				i, _ := slices.BinarySearch(ids, tc.bound)
+				want = ids[:i+1]
+			}
+			// The caller drops what a page fetched before the bound holds
+			// above it; everything up to the bound comes, once, in order.
+			var kept []int64
+			for _, id := range got {
+				if tc.bound == 0 || id <= tc.bound {
+					kept = append(kept, id)
+				}
+			}
+			if !slices.Equal(kept, want) {
+				t.Errorf("got %d assets up to the bound, want %d", len(kept), len(want))
+			}
+			if len(got) > len(want)+200 {
+				t.Errorf("%d assets yielded past the bound, want at most two pages", len(got)-len(want))
+			}
+			if s, _, _ := f.stats(); s > tc.searches {
+				t.Errorf("%d search calls, want at most %d", s, tc.searches)
+			}
+		})
+	}
+	c, _, _ := setup(t)
+	for _, err := range c.CSAM.AssetsUntil(t.Context(), AssetQuery{}, -1, func() int64 { return 0 }) {
+		if err == nil {
+			t.Error("a negative cursor was accepted")
+		}
+	}
+}

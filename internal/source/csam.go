@@ -42,8 +42,9 @@ type CSAMOptions struct {
 	// PageSize is the number of assets per page (≤ 300; default 300).
 	PageSize int
 	// Parallel is the number of search calls in flight (default 2); twice as
-	// many range cursors are walked at once, so that downloads overlap
-	// reading, and the client keeps within the subscription's concurrency.
+	// many range cursors are walked at once beside the head walk, so that
+	// downloads overlap reading, and the client keeps within the
+	// subscription's concurrency.
 	Parallel int
 	// Logger receives a warning when the ranges cannot be worked out (the
 	// run then reads in one walk); nil: discard.
@@ -160,13 +161,32 @@ func (c *CSAM) Extract(ctx context.Context, since time.Time, parts []sync.Partit
 		})
 		return nil
 	}
+	// A bad saved partition fails the run before anything starts.
+	head := false
+	for _, p := range parts {
+		if p.ID == headPartition {
+			head = true
+		} else if _, err := parseRange(p); err != nil {
+			return err
+		}
+	}
+	if !head && c.total.Load() < 0 {
+		// A resumed run past its head: count for the progress total
+		// beside the ranges (one call).
+		g.Go(func() error {
+			if n, err := c.client.CSAM.Count(ctx, q); err == nil {
+				c.total.Store(n)
+			}
+			return nil
+		})
+	}
 	for _, p := range parts {
 		if p.ID == headPartition {
 			g.Go(func() error { return c.head(ctx, q, p, start, emit) })
 			continue
 		}
 		if err := start(p); err != nil {
-			return err
+			return err // cannot happen: parsed above
 		}
 	}
 	return g.Wait()
@@ -201,10 +221,12 @@ func (c *CSAM) head(ctx context.Context, q qualys.AssetQuery, p sync.Partition, 
 	}
 	var (
 		mu    gosync.Mutex          // orders the head's records and the Split record
-		label = p.ID                // the partition of the head's next records ("": none left)
+		label = p.ID                // the partition of the head's next records
 		last  = from                // the highest asset ID the head emitted
 		done  bool                  // the head has emitted its last record
+		ended atomic.Bool           // the head's walk is over (set before done)
 		bound atomic.Int64          // the head's upper bound (0: none yet)
+		past  bool                  // the head's walk has met an asset above bound
 		read  int                   // assets the head has emitted
 		paged = make(chan struct{}) // closed once the head has read a whole page or ended
 	)
@@ -241,17 +263,19 @@ func (c *CSAM) head(ctx context.Context, q qualys.AssetQuery, p sync.Partition, 
 			n *= 4
 		}
 		split, err := c.split(sctx, q, n)
+		if split.Total > 0 || err == nil {
+			c.total.Store(split.Total)
+		}
 		if err != nil {
 			if sctx.Err() == nil {
 				c.log.Warn("CSAM ranges could not be worked out: the assets are read in one walk instead", "error", err)
 			}
 			return nil
 		}
-		c.total.Store(split.Total)
 		mu.Lock()
-		if done {
+		if done || ended.Load() || sctx.Err() != nil {
 			mu.Unlock()
-			return nil
+			return nil // the head is over, or failed: nothing to hand on
 		}
 		b, parts := splitAfter(split, last, q.PageSize)
 		if b == 0 {
@@ -287,9 +311,13 @@ func (c *CSAM) head(ctx context.Context, q qualys.AssetQuery, p sync.Partition, 
 				mu.Unlock()
 				return err
 			}
-			if b := bound.Load(); b > 0 && a.ID > b {
+			// Split off while the page came: an asset above the bound, and
+			// every one after it (the page is in ascending ID order, so an
+			// asset whose ID cannot be read there belongs to the ranges too).
+			if b := bound.Load(); b > 0 && (past || a.ID > b) {
+				past = true
 				mu.Unlock()
-				continue // split off while the page came
+				continue
 			}
 			rec := assetRecord(a, &last)
 			rec.Partition = label
@@ -302,6 +330,7 @@ func (c *CSAM) head(ctx context.Context, q qualys.AssetQuery, p sync.Partition, 
 				return err
 			}
 		}
+		ended.Store(true)
 		mu.Lock()
 		defer mu.Unlock()
 		done = true

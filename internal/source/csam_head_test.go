@@ -3,6 +3,7 @@ package source
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -196,63 +197,80 @@ func holdFirstPage(h http.Handler, release <-chan struct{}) http.Handler {
 
 // When the ranges' estimate is wrong and the head's page in flight runs
 // past its bound, the assets above the bound are dropped from the head and
-// read by the ranges: each comes once.
+// read by the ranges: each comes once, also an asset whose ID cannot be
+// read (served among the others with the malformed fault).
 func TestCSAMHeadDropsPastBound(t *testing.T) {
-	srv, err := qualyssim.New(qualyssim.Config{Assets: 240, Hosts: 20, Seed: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	release := make(chan struct{})
-	var once sync.Once
-	hs := httptest.NewServer(holdFirstPage(srv, release))
-	t.Cleanup(hs.Close)
-	t.Cleanup(func() { once.Do(func() { close(release) }) })
-	user, pass := srv.Credentials()
-	c, err := qualys.NewClient(qualys.Options{GatewayURL: hs.URL, Username: user, Password: secret.New(pass)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	idsOnly := qualys.AssetQuery{IncludeFields: []string{"assetId"}}
-	var ids []int64
-	plain := httptest.NewServer(srv) // the IDs, before the run
-	t.Cleanup(plain.Close)
-	lc, err := qualys.NewClient(qualys.Options{GatewayURL: plain.URL, Username: user, Password: secret.New(pass)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for a, err := range lc.CSAM.Assets(t.Context(), qualys.AssetQuery{IncludeFields: idsOnly.IncludeFields, PageSize: 300}, qualys.Range{}) {
-		if err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, a.ID)
-	}
-	src := NewCSAM(c, CSAMOptions{PageSize: 20, Parallel: 2})
-	src.query.IncludeFields = idsOnly.IncludeFields
-	// The estimate says 80 assets a range; the first holds 5.
-	src.split = func(context.Context, qualys.AssetQuery, int) (qualys.Split, error) {
-		return qualys.Split{Total: int64(len(ids)), Ranges: []qualys.Range{{Max: ids[4]}, {After: ids[4], Max: ids[99]}, {After: ids[99]}}}, nil
-	}
-	cur := &cursor{t: t, parts: []sy.Partition{{ID: headPartition}}, hosts: map[string]int{}, noClock: true}
-	emit := func(r sy.Record) error {
-		err := cur.emit(r)
-		if len(r.Split) > 0 {
-			once.Do(func() { close(release) })
-		}
-		return err
-	}
-	if err := src.Extract(t.Context(), time.Time{}, cur.pending(), emit); err != nil {
-		t.Fatal(err)
-	}
-	if p := cur.pending(); len(p) != 0 {
-		t.Errorf("partitions not done: %+v", p)
-	}
-	for _, id := range ids {
-		if k := strconv.FormatInt(id, 10); cur.hosts[k] != 1 {
-			t.Errorf("asset %s came %d times, want 1", k, cur.hosts[k])
-		}
-	}
-	if len(cur.hosts) != len(ids) || src.LiveTotal() != int64(len(ids)) {
-		t.Errorf("%d assets, LiveTotal %d; want %d", len(cur.hosts), src.LiveTotal(), len(ids))
+	for _, malformed := range []float64{0, 0.3} {
+		t.Run(fmt.Sprintf("malformed=%v", malformed), func(t *testing.T) {
+			srv, err := qualyssim.New(qualyssim.Config{Assets: 240, Hosts: 20, Seed: 4, Faults: qualyssim.Faults{Malformed: malformed}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			release := make(chan struct{})
+			var once sync.Once
+			hs := httptest.NewServer(holdFirstPage(srv, release))
+			t.Cleanup(hs.Close)
+			t.Cleanup(func() { once.Do(func() { close(release) }) })
+			user, pass := srv.Credentials()
+			c, err := qualys.NewClient(qualys.Options{GatewayURL: hs.URL, Username: user, Password: secret.New(pass)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			idsOnly := qualys.AssetQuery{IncludeFields: []string{"assetId"}}
+			var ids []int64 // parsable IDs
+			unparsable := 0
+			plain := httptest.NewServer(srv) // the IDs, before the run
+			t.Cleanup(plain.Close)
+			lc, err := qualys.NewClient(qualys.Options{GatewayURL: plain.URL, Username: user, Password: secret.New(pass)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for a, err := range lc.CSAM.Assets(t.Context(), qualys.AssetQuery{IncludeFields: idsOnly.IncludeFields, PageSize: 300}, qualys.Range{}) {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if a.ID > 0 {
+					ids = append(ids, a.ID)
+				} else {
+					unparsable++
+				}
+			}
+			if malformed > 0 && unparsable == 0 {
+				t.Fatal("no asset with an unparsable ID: the case tests nothing")
+			}
+			src := NewCSAM(c, CSAMOptions{PageSize: 20, Parallel: 2})
+			src.query.IncludeFields = idsOnly.IncludeFields
+			// The estimate says 80 assets a range; the first holds 3.
+			src.split = func(context.Context, qualys.AssetQuery, int) (qualys.Split, error) {
+				return qualys.Split{Total: 240, Ranges: []qualys.Range{{Max: ids[2]}, {After: ids[2], Max: ids[99]}, {After: ids[99]}}}, nil
+			}
+			cur := &cursor{t: t, parts: []sy.Partition{{ID: headPartition}}, hosts: map[string]int{}, noClock: true}
+			emit := func(r sy.Record) error {
+				err := cur.emit(r)
+				if len(r.Split) > 0 {
+					once.Do(func() { close(release) })
+				}
+				return err
+			}
+			if err := src.Extract(t.Context(), time.Time{}, cur.pending(), emit); err != nil {
+				t.Fatal(err)
+			}
+			if p := cur.pending(); len(p) != 0 {
+				t.Errorf("partitions not done: %+v", p)
+			}
+			for _, id := range ids {
+				if k := strconv.FormatInt(id, 10); cur.hosts[k] != 1 {
+					t.Errorf("asset %s came %d times, want 1", k, cur.hosts[k])
+				}
+			}
+			records := 0
+			for _, n := range cur.hosts {
+				records += n
+			}
+			if want := len(ids) + unparsable; records != want {
+				t.Errorf("%d records, want %d (%d with an unparsable ID)", records, want, unparsable)
+			}
+		})
 	}
 }
 

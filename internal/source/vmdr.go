@@ -214,13 +214,21 @@ func (v *VMDR) Extract(ctx context.Context, since time.Time, parts []sync.Partit
 		})
 		return nil
 	}
+	// A bad saved partition fails the run before anything starts.
+	for _, p := range parts {
+		if p.ID != headPartition {
+			if _, err := parseIDRange(p); err != nil {
+				return err
+			}
+		}
+	}
 	for _, p := range parts {
 		if p.ID == headPartition {
 			g.Go(func() error { return v.head(ctx, q, p, start, emit) })
 			continue
 		}
 		if err := start(p); err != nil {
-			return err
+			return err // cannot happen: parsed above
 		}
 	}
 	return g.Wait()

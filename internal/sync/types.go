@@ -46,8 +46,8 @@ type Record struct {
 	// with this reason instead of being transformed.
 	Quarantine string
 	// Split adds partitions to the run, found while extracting (VMDR plans
-	// its host-ID ranges once the host list arrives, beside the first
-	// detection pages). They are saved with the checkpoint of this record's
+	// its host-ID ranges once the host list arrives, CSAM its asset-ID
+	// ranges once they are counted, both beside their first pages). They are saved with the checkpoint of this record's
 	// batch, so the source must emit no record of them before this one.
 	// Usually sent with PartitionDone: the partition hands the rest of its
 	// work to the new ones.

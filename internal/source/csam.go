@@ -282,23 +282,9 @@ func (c *CSAM) head(ctx context.Context, q qualys.AssetQuery, p sync.Partition, 
 			mu.Unlock()
 			return nil // the head is in the last range: let it read on
 		}
-		rec := sync.Record{Partition: label, PartitionDone: true,
-			Split: append([]sync.Partition{{ID: fmt.Sprintf("%d:%d", last, b)}}, parts...)}
-		err = emit(rec)
-		if err == nil {
-			bound.Store(b)
-			label = rec.Split[0].ID
-		}
-		mu.Unlock()
-		if err != nil {
-			return err
-		}
-		for _, sp := range parts {
-			if err := start(sp); err != nil {
-				return err
-			}
-		}
-		return nil
+		remainder := fmt.Sprintf("%d:%d", last, b)
+		rec := sync.Record{Partition: label, PartitionDone: true, Split: append([]sync.Partition{{ID: remainder}}, parts...)}
+		return handOff(&mu, emit, rec, func() { bound.Store(b); label = remainder }, parts, start)
 	})
 
 	// The head itself.

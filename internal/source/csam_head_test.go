@@ -2,7 +2,6 @@ package source
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -19,36 +18,33 @@ import (
 	sy "github.com/qflow/qflow/internal/sync"
 )
 
+// gatewayClient serves h (srv, or srv wrapped) for the test and returns a
+// client of it as the gateway.
+func gatewayClient(t *testing.T, srv *qualyssim.Server, h http.Handler) *qualys.Client {
+	t.Helper()
+	hs := httptest.NewServer(h)
+	t.Cleanup(hs.Close)
+	user, pass := srv.Credentials()
+	c, err := qualys.NewClient(qualys.Options{GatewayURL: hs.URL, Username: user, Password: secret.New(pass)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 // holdPages holds every search page after the first (lastSeenAssetId > 0)
 // until release is closed or a second has passed (the ranges may need such
 // a page to find where the IDs resume after a gap).
 func holdPages(h http.Handler, release <-chan struct{}) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasSuffix(r.URL.Path, "/search/am/asset") && r.URL.Query().Get("lastSeenAssetId") != "0" {
-			select {
-			case <-release:
-			case <-time.After(time.Second):
-			case <-r.Context().Done():
-				return
-			}
-		}
-		h.ServeHTTP(w, r)
+	return holdWhere(h, release, time.Second, func(r *http.Request) bool {
+		return strings.HasSuffix(r.URL.Path, "/search/am/asset") && r.URL.Query().Get("lastSeenAssetId") != "0"
 	})
 }
 
 // holdCounts holds the count calls (the first step of the ranges) until
 // release is closed.
 func holdCounts(h http.Handler, release <-chan struct{}) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasSuffix(r.URL.Path, "/count/am/asset") {
-			select {
-			case <-release:
-			case <-r.Context().Done():
-				return
-			}
-		}
-		h.ServeHTTP(w, r)
-	})
+	return holdWhere(h, release, 0, func(r *http.Request) bool { return strings.HasSuffix(r.URL.Path, "/count/am/asset") })
 }
 
 // A CSAM run starts with the head partition and, once the ranges are
@@ -88,14 +84,8 @@ func TestCSAMHeadSplits(t *testing.T) {
 			case tc.failHead > 0:
 				h = holdCounts(srv, release)
 			}
-			hs := httptest.NewServer(h)
-			t.Cleanup(hs.Close)
 			t.Cleanup(func() { once.Do(func() { close(release) }) })
-			user, pass := srv.Credentials()
-			c, err := qualys.NewClient(qualys.Options{GatewayURL: hs.URL, Username: user, Password: secret.New(pass)})
-			if err != nil {
-				t.Fatal(err)
-			}
+			c := gatewayClient(t, srv, h)
 			src := NewCSAM(c, CSAMOptions{PageSize: 20, Parallel: 2})
 			// IDs alone: the pages stay small, and the test fast under -race.
 			idsOnly := qualys.AssetQuery{IncludeFields: []string{"assetId"}}
@@ -104,49 +94,17 @@ func TestCSAMHeadSplits(t *testing.T) {
 			if err != nil || len(parts) != 1 || parts[0].ID != headPartition {
 				t.Fatalf("Plan = %v, %v; want the head alone", parts, err)
 			}
-			cur := &cursor{t: t, parts: parts, hosts: map[string]int{}, failAfter: tc.failAfter, failHead: tc.failHead, noClock: true}
-			emit := func(r sy.Record) error {
-				err := cur.emit(r)
-				if len(r.Split) > 0 {
-					once.Do(func() { close(release) })
-				}
-				return err
-			}
+			cur := &cursor{t: t, parts: parts, hosts: map[string]int{}, failAfter: tc.failAfter, failHead: tc.failHead, noClock: true,
+				onSplit: func() { once.Do(func() { close(release) }) }}
 			for _, err := range c.CSAM.Assets(t.Context(), idsOnly, qualys.Range{Max: 1}) { // authenticates
 				if err != nil {
 					t.Fatal(err)
 				}
 			}
 			calls := c.Stats().Calls
-			err = src.Extract(t.Context(), tc.since, cur.pending(), emit)
-			if tc.failHead > 0 {
-				if !errors.Is(err, errStop) {
-					t.Fatalf("Extract = %v, want the test's stop", err)
-				}
-				p := cur.pending()
-				if len(p) != 1 || p[0].ID != headPartition || p[0].Position == "" {
-					t.Fatalf("pending after a stop in the head: %+v; want the head, with its position", p)
-				}
-				cur.failHead = 0
-				once.Do(func() { close(release) })
-				err = src.Extract(t.Context(), tc.since, cur.pending(), emit)
-			}
-			if tc.failAfter > 0 {
-				if !errors.Is(err, errStop) {
-					t.Fatalf("Extract = %v, want the test's stop", err)
-				}
-				if slices.ContainsFunc(cur.pending(), func(p sy.Partition) bool { return p.ID == headPartition }) {
-					t.Fatal("the head is still pending after the split")
-				}
-				cur.failAfter = 0
-				err = src.Extract(t.Context(), tc.since, cur.pending(), emit)
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if p := cur.pending(); len(p) != 0 {
-				t.Errorf("partitions not done: %+v", p)
-			}
+			cur.run(t, func(parts []sy.Partition, emit func(sy.Record) error) error {
+				return src.Extract(t.Context(), tc.since, parts, emit)
+			}, func() { once.Do(func() { close(release) }) })
 			if tc.rangesFirst && cur.splits < 2 {
 				t.Errorf("%d partitions split off, want the head's remainder and ranges", cur.splits)
 			}
@@ -183,15 +141,8 @@ func TestCSAMHeadSplits(t *testing.T) {
 // holdFirstPage holds the first search page (lastSeenAssetId=0) until
 // release is closed.
 func holdFirstPage(h http.Handler, release <-chan struct{}) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasSuffix(r.URL.Path, "/search/am/asset") && r.URL.Query().Get("lastSeenAssetId") == "0" {
-			select {
-			case <-release:
-			case <-r.Context().Done():
-				return
-			}
-		}
-		h.ServeHTTP(w, r)
+	return holdWhere(h, release, 0, func(r *http.Request) bool {
+		return strings.HasSuffix(r.URL.Path, "/search/am/asset") && r.URL.Query().Get("lastSeenAssetId") == "0"
 	})
 }
 
@@ -208,23 +159,12 @@ func TestCSAMHeadDropsPastBound(t *testing.T) {
 			}
 			release := make(chan struct{})
 			var once sync.Once
-			hs := httptest.NewServer(holdFirstPage(srv, release))
-			t.Cleanup(hs.Close)
 			t.Cleanup(func() { once.Do(func() { close(release) }) })
-			user, pass := srv.Credentials()
-			c, err := qualys.NewClient(qualys.Options{GatewayURL: hs.URL, Username: user, Password: secret.New(pass)})
-			if err != nil {
-				t.Fatal(err)
-			}
+			c := gatewayClient(t, srv, holdFirstPage(srv, release))
 			idsOnly := qualys.AssetQuery{IncludeFields: []string{"assetId"}}
 			var ids []int64 // parsable IDs
 			unparsable := 0
-			plain := httptest.NewServer(srv) // the IDs, before the run
-			t.Cleanup(plain.Close)
-			lc, err := qualys.NewClient(qualys.Options{GatewayURL: plain.URL, Username: user, Password: secret.New(pass)})
-			if err != nil {
-				t.Fatal(err)
-			}
+			lc := gatewayClient(t, srv, srv) // the IDs, before the run
 			for a, err := range lc.CSAM.Assets(t.Context(), qualys.AssetQuery{IncludeFields: idsOnly.IncludeFields, PageSize: 300}, qualys.Range{}) {
 				if err != nil {
 					t.Fatal(err)
@@ -244,20 +184,11 @@ func TestCSAMHeadDropsPastBound(t *testing.T) {
 			src.split = func(context.Context, qualys.AssetQuery, int) (qualys.Split, error) {
 				return qualys.Split{Total: 240, Ranges: []qualys.Range{{Max: ids[2]}, {After: ids[2], Max: ids[99]}, {After: ids[99]}}}, nil
 			}
-			cur := &cursor{t: t, parts: []sy.Partition{{ID: headPartition}}, hosts: map[string]int{}, noClock: true}
-			emit := func(r sy.Record) error {
-				err := cur.emit(r)
-				if len(r.Split) > 0 {
-					once.Do(func() { close(release) })
-				}
-				return err
-			}
-			if err := src.Extract(t.Context(), time.Time{}, cur.pending(), emit); err != nil {
-				t.Fatal(err)
-			}
-			if p := cur.pending(); len(p) != 0 {
-				t.Errorf("partitions not done: %+v", p)
-			}
+			cur := &cursor{t: t, parts: []sy.Partition{{ID: headPartition}}, hosts: map[string]int{}, noClock: true,
+				onSplit: func() { once.Do(func() { close(release) }) }}
+			cur.run(t, func(parts []sy.Partition, emit func(sy.Record) error) error {
+				return src.Extract(t.Context(), time.Time{}, parts, emit)
+			}, nil)
 			for _, id := range ids {
 				if k := strconv.FormatInt(id, 10); cur.hosts[k] != 1 {
 					t.Errorf("asset %s came %d times, want 1", k, cur.hosts[k])

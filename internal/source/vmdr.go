@@ -351,21 +351,7 @@ func (v *VMDR) head(ctx context.Context, q qualys.DetectionQuery, p sync.Partiti
 			rec.Split = append(rec.Split, sync.Partition{ID: remainder})
 		}
 		rec.Split = append(rec.Split, parts...)
-		err := emit(rec)
-		if err == nil {
-			bound.Store(b)
-			label = remainder
-		}
-		mu.Unlock()
-		if err != nil {
-			return err
-		}
-		for _, sp := range parts {
-			if err := start(sp); err != nil {
-				return err
-			}
-		}
-		return nil
+		return handOff(&mu, emit, rec, func() { bound.Store(b); label = remainder }, parts, start)
 	})
 
 	// The head itself.
@@ -412,6 +398,27 @@ func (v *VMDR) head(ctx context.Context, q qualys.DetectionQuery, p sync.Partiti
 		return emit(rec)
 	})
 	return g.Wait()
+}
+
+// handOff emits rec, the Split record of a head walk, with mu (which
+// orders the head's records) held; once it is in, bounded bounds the head
+// and moves its next records to its remainder, mu is released and the
+// split-off partitions parts are started.
+func handOff(mu *gosync.Mutex, emit func(sync.Record) error, rec sync.Record, bounded func(), parts []sync.Partition, start func(sync.Partition) error) error {
+	err := emit(rec)
+	if err == nil {
+		bounded()
+	}
+	mu.Unlock()
+	if err != nil {
+		return err
+	}
+	for _, p := range parts {
+		if err := start(p); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // hostDoc is the VMDR source document: the host as the API sent it, its

@@ -31,12 +31,16 @@ type cursor struct {
 	fromSplit int
 	failHead  int // the same for the head's hosts
 	fromHead  int
-	noClock   bool // the source reports no server time (CSAM)
+	noClock   bool   // the source reports no server time (CSAM)
+	onSplit   func() // called after a record that splits partitions off
 }
 
 var errStop = errors.New("stopped by the test")
 
 func (c *cursor) emit(r sy.Record) error {
+	if len(r.Split) > 0 && c.onSplit != nil {
+		defer c.onSplit()
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	idx := slices.IndexFunc(c.parts, func(p sy.Partition) bool { return p.ID == r.Partition })
@@ -78,6 +82,44 @@ func (c *cursor) emit(r sy.Record) error {
 	return nil
 }
 
+// run extracts until no partition is pending, as the engine would across
+// restarts: after the test's stop in the head (failHead) the head must be
+// pending with its position, and resume is called before the next
+// extraction; after the stop in the split-off partitions (failAfter) the
+// head must be done.
+func (c *cursor) run(t *testing.T, extract func(parts []sy.Partition, emit func(sy.Record) error) error, resume func()) {
+	t.Helper()
+	err := extract(c.pending(), c.emit)
+	if c.failHead > 0 {
+		if !errors.Is(err, errStop) {
+			t.Fatalf("Extract = %v, want the test's stop", err)
+		}
+		p := c.pending()
+		if len(p) != 1 || p[0].ID != headPartition || p[0].Position == "" {
+			t.Fatalf("pending after a stop in the head: %+v; want the head, with its position", p)
+		}
+		c.failHead = 0
+		resume()
+		err = extract(c.pending(), c.emit)
+	}
+	if c.failAfter > 0 {
+		if !errors.Is(err, errStop) {
+			t.Fatalf("Extract = %v, want the test's stop", err)
+		}
+		if slices.ContainsFunc(c.pending(), func(p sy.Partition) bool { return p.ID == headPartition }) {
+			t.Fatal("the head is still pending after the split")
+		}
+		c.failAfter = 0
+		err = extract(c.pending(), c.emit)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := c.pending(); len(p) != 0 {
+		t.Errorf("partitions not done: %+v", p)
+	}
+}
+
 func (c *cursor) pending() []sy.Partition {
 	var out []sy.Partition
 	for _, p := range c.parts {
@@ -110,18 +152,29 @@ func listFirst(h http.Handler) http.Handler {
 	})
 }
 
-// holdList holds the host list calls until release is closed.
-func holdList(h http.Handler, release <-chan struct{}) http.Handler {
+// holdWhere holds the requests match selects until release is closed or,
+// with wait > 0, that long has passed.
+func holdWhere(h http.Handler, release <-chan struct{}, wait time.Duration, match func(*http.Request) bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/api/2.0/fo/asset/host/" {
+		if match(r) {
+			var timeout <-chan time.Time
+			if wait > 0 {
+				timeout = time.After(wait)
+			}
 			select {
 			case <-release:
+			case <-timeout:
 			case <-r.Context().Done():
 				return
 			}
 		}
 		h.ServeHTTP(w, r)
 	})
+}
+
+// holdList holds the host list calls until release is closed.
+func holdList(h http.Handler, release <-chan struct{}) http.Handler {
+	return holdWhere(h, release, 0, func(r *http.Request) bool { return r.URL.Path == "/api/2.0/fo/asset/host/" })
 }
 
 // A VMDR run starts with the head partition and, once the host list is in,
@@ -169,35 +222,9 @@ func TestVMDRHeadSplits(t *testing.T) {
 				t.Fatalf("Plan = %v, %v; want the head alone", parts, err)
 			}
 			cur := &cursor{t: t, parts: parts, hosts: map[string]int{}, failAfter: tc.failAfter, failHead: tc.failHead}
-			err = src.Extract(t.Context(), time.Time{}, cur.pending(), cur.emit)
-			if tc.failHead > 0 {
-				if !errors.Is(err, errStop) {
-					t.Fatalf("Extract = %v, want the test's stop", err)
-				}
-				p := cur.pending()
-				if len(p) != 1 || p[0].ID != headPartition || p[0].Position == "" {
-					t.Fatalf("pending after a stop in the head: %+v; want the head, with its position", p)
-				}
-				cur.failHead = 0
-				close(release)
-				err = src.Extract(t.Context(), time.Time{}, cur.pending(), cur.emit)
-			}
-			if tc.failAfter > 0 {
-				if !errors.Is(err, errStop) {
-					t.Fatalf("Extract = %v, want the test's stop", err)
-				}
-				if slices.ContainsFunc(cur.pending(), func(p sy.Partition) bool { return p.ID == headPartition }) {
-					t.Fatal("the head is still pending after the split")
-				}
-				cur.failAfter = 0
-				err = src.Extract(t.Context(), time.Time{}, cur.pending(), cur.emit)
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if p := cur.pending(); len(p) != 0 {
-				t.Errorf("partitions not done: %+v", p)
-			}
+			cur.run(t, func(parts []sy.Partition, emit func(sy.Record) error) error {
+				return src.Extract(t.Context(), time.Time{}, parts, emit)
+			}, func() { close(release) })
 			if tc.listFirst && cur.splits < 2 {
 				t.Errorf("%d partitions split off, want the head's remainder and ranges", cur.splits)
 			}

@@ -584,6 +584,19 @@ type Split struct {
 //
 // Qualys API: POST /rest/2.0/count/am/asset, POST /rest/2.0/search/am/asset
 func (s *CSAMService) Split(ctx context.Context, q AssetQuery, n int) (Split, error) {
+	return s.SplitFrom(ctx, q, n, nil)
+}
+
+// FirstPage returns the asset IDs of the first page of a search (cursor 0)
+// and its hasMore, read by the caller; see SplitFrom.
+type FirstPage func(ctx context.Context) (ids []int64, more bool, err error)
+
+// SplitFrom is Split for a caller that reads the first page of q itself
+// (a walk from the first asset): after the count, first gives that page's
+// asset IDs instead of a call of its own. A nil first reads the page.
+//
+// Qualys API: POST /rest/2.0/count/am/asset, POST /rest/2.0/search/am/asset
+func (s *CSAMService) SplitFrom(ctx context.Context, q AssetQuery, n int, first FirstPage) (Split, error) {
 	if n < 1 {
 		return Split{}, fmt.Errorf("qualys: SplitRanges: n is %d, want at least 1", n)
 	}
@@ -595,22 +608,37 @@ func (s *CSAMService) Split(ctx context.Context, q AssetQuery, n int) (Split, er
 	if err != nil {
 		return Split{}, err
 	}
-	ranges, err := s.split(ctx, q, n, size, total)
+	ranges, err := s.split(ctx, q, n, size, total, first)
 	return Split{Ranges: ranges, Total: total}, err
 }
 
 // split cuts the assets of q, total of them, into about n ranges (see
-// SplitRanges).
-func (s *CSAMService) split(ctx context.Context, q AssetQuery, n, size int, total int64) ([]Range, error) {
+// SplitRanges and SplitFrom).
+func (s *CSAMService) split(ctx context.Context, q AssetQuery, n, size int, total int64, first FirstPage) ([]Range, error) {
 	whole := []Range{{}}
 	if n == 1 || total <= 2*int64(size) {
 		return whole, nil
 	}
 	n = int(min(int64(n), (total+int64(size)-1)/int64(size)))
 
-	head, err := s.page(ctx, q, q.Filters, 0, size)
-	if err == nil {
-		err = head.materialize()
+	var (
+		head *searchPage
+		err  error
+	)
+	if first != nil {
+		ids, more, err := first(ctx)
+		if err != nil {
+			return nil, err
+		}
+		head = &searchPage{hasMore: more}
+		for _, id := range ids {
+			head.assets = append(head.assets, Asset{ID: id})
+		}
+	} else {
+		head, err = s.page(ctx, q, q.Filters, 0, size)
+		if err == nil {
+			err = head.materialize()
+		}
 	}
 	if err != nil {
 		return nil, err

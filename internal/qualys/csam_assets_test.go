@@ -848,6 +848,23 @@ func TestSplitReturnsTotal(t *testing.T) {
 	if sp, err := c.CSAM.Split(t.Context(), AssetQuery{PageSize: 100}, 1); err != nil || sp.Total != int64(len(ids)) || len(sp.Ranges) != 1 {
 		t.Errorf("Split(n=1) = %+v, %v; want one range and the count", sp, err)
 	}
+
+	// SplitFrom takes the first page from its caller: the same ranges,
+	// without a search of its own (evenly spread IDs need no gap search).
+	c2, mux2, _ := setup(t)
+	(&authServer{t: t}).register(mux2)
+	f := (&fakeCSAM{t: t, ids: ids}).register(mux2)
+	first := func(context.Context) ([]int64, bool, error) { return ids[:100], true, nil }
+	from, err := c2.CSAM.SplitFrom(t.Context(), AssetQuery{PageSize: 100}, 6, first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(from.Ranges, ranges) || from.Total != int64(len(ids)) {
+		t.Errorf("SplitFrom = %+v, want the ranges %v and the count %d", from, ranges, len(ids))
+	}
+	if searches, _, _ := f.stats(); searches != 0 {
+		t.Errorf("SplitFrom made %d search calls, want none", searches)
+	}
 }
 
 // AssetsUntil walks with no bound until one is set, then asks only for

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	gosync "sync"
@@ -27,7 +28,7 @@ type CSAM struct {
 	parallel int
 	log      *slog.Logger
 	total    atomic.Int64
-	split    func(context.Context, qualys.AssetQuery, int) (qualys.Split, error) // client.CSAM.Split; tests replace it
+	split    func(context.Context, qualys.AssetQuery, int, qualys.FirstPage) (qualys.Split, error) // client.CSAM.SplitFrom; tests replace it
 }
 
 var (
@@ -63,7 +64,7 @@ func NewCSAM(client *qualys.Client, opts CSAMOptions) *CSAM {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	c := &CSAM{client: client, query: qualys.AssetQuery{Filters: opts.Filters, PageSize: opts.PageSize}, parallel: opts.Parallel, log: opts.Logger}
-	c.split = client.CSAM.Split
+	c.split = client.CSAM.SplitFrom
 	c.total.Store(-1)
 	return c
 }
@@ -228,6 +229,7 @@ func (c *CSAM) head(ctx context.Context, q qualys.AssetQuery, p sync.Partition, 
 		bound atomic.Int64          // the head's upper bound (0: none yet)
 		past  bool                  // the head's walk has met an asset above bound
 		read  int                   // assets the head has emitted
+		first []int64               // the IDs of the head's first page, if it started at the first asset
 		paged = make(chan struct{}) // closed once the head has read a whole page or ended
 	)
 	pageIn := func() { // with mu held
@@ -262,7 +264,22 @@ func (c *CSAM) head(ctx context.Context, q qualys.AssetQuery, p sync.Partition, 
 		if n > 1 {
 			n *= 4
 		}
-		split, err := c.split(sctx, q, n)
+		// The splitter starts from the first page: the head's own, when
+		// the head starts at the first asset (not on a resume).
+		var firstPage qualys.FirstPage
+		if from == 0 {
+			firstPage = func(ctx context.Context) ([]int64, bool, error) {
+				select {
+				case <-paged:
+				case <-ctx.Done():
+					return nil, false, context.Cause(ctx)
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				return slices.Clone(first), !done && !ended.Load(), nil
+			}
+		}
+		split, err := c.split(sctx, q, n, firstPage)
 		if split.Total > 0 || err == nil {
 			c.total.Store(split.Total)
 		}
@@ -307,6 +324,9 @@ func (c *CSAM) head(ctx context.Context, q qualys.AssetQuery, p sync.Partition, 
 			}
 			rec := assetRecord(a, &last)
 			rec.Partition = label
+			if read < q.PageSize && a.ID > 0 {
+				first = append(first, a.ID)
+			}
 			if read++; read >= q.PageSize {
 				pageIn()
 			}

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -75,14 +76,20 @@ func TestCSAMHeadSplits(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var h http.Handler = srv
+			var firstPages atomic.Int32 // search calls from the first asset on
+			var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if strings.HasSuffix(r.URL.Path, "/search/am/asset") && r.URL.Query().Get("lastSeenAssetId") == "0" {
+					firstPages.Add(1)
+				}
+				srv.ServeHTTP(w, r)
+			})
 			release := make(chan struct{})
 			var once sync.Once
 			switch {
 			case tc.rangesFirst:
-				h = holdPages(srv, release)
+				h = holdPages(h, release)
 			case tc.failHead > 0:
-				h = holdCounts(srv, release)
+				h = holdCounts(h, release)
 			}
 			t.Cleanup(func() { once.Do(func() { close(release) }) })
 			c := gatewayClient(t, srv, h)
@@ -102,9 +109,15 @@ func TestCSAMHeadSplits(t *testing.T) {
 				}
 			}
 			calls := c.Stats().Calls
+			firstPages.Store(0)
 			cur.run(t, func(parts []sy.Partition, emit func(sy.Record) error) error {
 				return src.Extract(t.Context(), tc.since, parts, emit)
 			}, func() { once.Do(func() { close(release) }) })
+			// The ranges start from the head's first page, not one of their
+			// own; a head resumed past it cannot lend it.
+			if want := int32(1) + int32(min(tc.failHead, 1)); firstPages.Load() != want {
+				t.Errorf("%d search calls from the first asset, want %d", firstPages.Load(), want)
+			}
 			if tc.rangesFirst && cur.splits < 2 {
 				t.Errorf("%d partitions split off, want the head's remainder and ranges", cur.splits)
 			}
@@ -181,7 +194,7 @@ func TestCSAMHeadDropsPastBound(t *testing.T) {
 			src := NewCSAM(c, CSAMOptions{PageSize: 20, Parallel: 2})
 			src.query.IncludeFields = idsOnly.IncludeFields
 			// The estimate says 80 assets a range; the first holds 3.
-			src.split = func(context.Context, qualys.AssetQuery, int) (qualys.Split, error) {
+			src.split = func(context.Context, qualys.AssetQuery, int, qualys.FirstPage) (qualys.Split, error) {
 				return qualys.Split{Total: 240, Ranges: []qualys.Range{{Max: ids[2]}, {After: ids[2], Max: ids[99]}, {After: ids[99]}}}, nil
 			}
 			cur := &cursor{t: t, parts: []sy.Partition{{ID: headPartition}}, hosts: map[string]int{}, noClock: true,

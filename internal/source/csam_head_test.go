@@ -130,14 +130,7 @@ func TestCSAMHeadSplits(t *testing.T) {
 					want = append(want, strconv.FormatInt(a.ID, 10))
 				}
 			}
-			for _, k := range want {
-				if cur.hosts[k] != 1 {
-					t.Errorf("asset %s came %d times, want 1", k, cur.hosts[k])
-				}
-			}
-			if len(cur.hosts) != len(want) {
-				t.Errorf("%d assets, want %d", len(cur.hosts), len(want))
-			}
+			cur.exactlyOnce(want, "asset")
 			if tc.want == 0 {
 				// One search page, no count: nothing to split.
 				if n := c.Stats().Calls - calls; n != 1 {

@@ -120,6 +120,20 @@ func (c *cursor) run(t *testing.T, extract func(parts []sy.Partition, emit func(
 	}
 }
 
+// exactlyOnce checks that the records accepted are the keys of want, each
+// once.
+func (c *cursor) exactlyOnce(want []string, what string) {
+	c.t.Helper()
+	for _, k := range want {
+		if c.hosts[k] != 1 {
+			c.t.Errorf("%s %s came %d times, want 1", what, k, c.hosts[k])
+		}
+	}
+	if len(c.hosts) != len(want) {
+		c.t.Errorf("%d %ss, want %d", len(c.hosts), what, len(want))
+	}
+}
+
 func (c *cursor) pending() []sy.Partition {
 	var out []sy.Partition
 	for _, p := range c.parts {
@@ -235,14 +249,7 @@ func TestVMDRHeadSplits(t *testing.T) {
 				}
 				want = append(want, strconv.FormatInt(h.ID, 10))
 			}
-			for _, k := range want {
-				if cur.hosts[k] != 1 {
-					t.Errorf("host %s came %d times, want 1", k, cur.hosts[k])
-				}
-			}
-			if len(cur.hosts) != len(want) {
-				t.Errorf("%d hosts, want %d", len(cur.hosts), len(want))
-			}
+			cur.exactlyOnce(want, "host")
 			if got := src.LiveTotal(); tc.listFirst && got != int64(srv.Truth().Hosts) {
 				t.Errorf("LiveTotal = %d, want the %d listed hosts", got, srv.Truth().Hosts)
 			}

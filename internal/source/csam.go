@@ -224,8 +224,7 @@ func (c *CSAM) head(ctx context.Context, q qualys.AssetQuery, p sync.Partition, 
 		mu    gosync.Mutex          // orders the head's records and the Split record
 		label = p.ID                // the partition of the head's next records
 		last  = from                // the highest asset ID the head emitted
-		done  bool                  // the head has emitted its last record
-		ended atomic.Bool           // the head's walk is over (set before done)
+		ended atomic.Bool           // the head's walk is over
 		bound atomic.Int64          // the head's upper bound (0: none yet)
 		past  bool                  // the head's walk has met an asset above bound
 		read  int                   // assets the head has emitted
@@ -253,10 +252,7 @@ func (c *CSAM) head(ctx context.Context, q qualys.AssetQuery, p sync.Partition, 
 			case <-sctx.Done():
 				return nil
 			}
-			mu.Lock()
-			end := done
-			mu.Unlock()
-			if end {
+			if ended.Load() {
 				return nil
 			}
 		}
@@ -276,7 +272,7 @@ func (c *CSAM) head(ctx context.Context, q qualys.AssetQuery, p sync.Partition, 
 				}
 				mu.Lock()
 				defer mu.Unlock()
-				return slices.Clone(first), !done && !ended.Load(), nil
+				return slices.Clone(first), !ended.Load(), nil
 			}
 		}
 		split, err := c.split(sctx, q, n, firstPage)
@@ -290,7 +286,7 @@ func (c *CSAM) head(ctx context.Context, q qualys.AssetQuery, p sync.Partition, 
 			return nil
 		}
 		mu.Lock()
-		if done || ended.Load() || sctx.Err() != nil {
+		if ended.Load() || sctx.Err() != nil {
 			mu.Unlock()
 			return nil // the head is over, or failed: nothing to hand on
 		}
@@ -336,10 +332,11 @@ func (c *CSAM) head(ctx context.Context, q qualys.AssetQuery, p sync.Partition, 
 				return err
 			}
 		}
+		// Marked before the lock: a split that takes the lock from now on
+		// hands nothing on.
 		ended.Store(true)
 		mu.Lock()
 		defer mu.Unlock()
-		done = true
 		pageIn()
 		return emit(sync.Record{Partition: label, PartitionDone: true})
 	})

@@ -45,6 +45,42 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 	}
 }
 
+// One encoder remembers the key orders of the shapes it met: maps of the
+// same size but other keys, maps missing a key of a shape, nested maps and
+// more shapes than it remembers must each still encode as encoding/json.
+func TestEncoderRemembersShapes(t *testing.T) {
+	seq := []any{
+		model.Values{"b": int64(1), "a": "x"},
+		model.Values{"b": int64(2), "a": "y"},       // the same shape
+		model.Values{"c": int64(3), "a": "z"},       // same size, another key
+		model.Values{"b": int64(4)},                 // a key fewer
+		model.Values{"a": "w", "b": nil, "c": true}, // a key more
+		model.Values{"b": int64(5), "a": "v"},       // the first shape again
+		map[string]any{"n": model.Values{"b": int64(6), "a": "u"}, "a": model.Values{"c": int64(7), "a": "t"}},
+		model.Values{"b": model.Values{"b": int64(8), "a": "s"}, "a": "r"}, // nested in a remembered shape
+		model.Values{"b": int64(9), "a": map[string]any{"x": []int{1}}},    // falls back to encoding/json inside
+		model.Values{},
+		model.Values(nil),
+	}
+	for i := range maxOrders + 3 { // more shapes than remembered, then the first ones again
+		seq = append(seq, model.Values{string(rune('a' + i)): int64(i), "k": "v"}, model.Values{"b": int64(i), "a": "q"})
+	}
+	e := &encoder{}
+	for i, v := range seq {
+		want, werr := json.Marshal(v)
+		got, gerr := e.append(nil, v)
+		if (werr != nil) != (gerr != nil) {
+			t.Fatalf("%d: error %v, encoding/json %v", i, gerr, werr)
+		}
+		if string(got) != string(want) {
+			t.Errorf("%d: got  %s\nwant %s", i, got, want)
+		}
+	}
+	if len(e.orders) > maxOrders {
+		t.Errorf("%d shapes remembered, at most %d", len(e.orders), maxOrders)
+	}
+}
+
 func FuzzAppendJSON(f *testing.F) {
 	f.Add("name", "value", int64(3), 2.5, true)
 	f.Add("<a>", "\u2028\xff\"\\", int64(-1), 1e300, false)
@@ -57,6 +93,16 @@ func FuzzAppendJSON(f *testing.F) {
 		}
 		if werr == nil && string(got) != string(want) {
 			t.Errorf("got  %s\nwant %s", got, want)
+		}
+		// Again, with the shape remembered, and a map of the same size
+		// with one key changed.
+		if got, _ = appendJSON(nil, v); werr == nil && string(got) != string(want) {
+			t.Errorf("again: got  %s\nwant %s", got, want)
+		}
+		w := model.Values{k + "x": s, k + "i": i, k + "f": x, k + "b": b, k + "l": []string{s, k}}
+		want, werr = json.Marshal(w)
+		if got, gerr = appendJSON(nil, w); (werr != nil) != (gerr != nil) || (werr == nil && string(got) != string(want)) {
+			t.Errorf("other key: got  %s (%v)\nwant %s (%v)", got, gerr, want, werr)
 		}
 	})
 }

@@ -228,11 +228,11 @@ func flag(v model.Values, field string) any {
 
 // jsonText returns the JSON encoding of v (as encoding/json writes it).
 func jsonText(v any) (string, error) {
-	bp := bufPool.Get().(*[]byte)
-	b, err := appendJSON((*bp)[:0], v)
+	e := encoders.Get().(*encoder)
+	b, err := e.append(e.buf[:0], v)
 	s := string(b)
-	*bp = b[:0]
-	bufPool.Put(bp)
+	e.buf = b[:0]
+	encoders.Put(e)
 	if err != nil {
 		return "", err
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"path/filepath"
+	"runtime"
 	gosync "sync"
 	"testing"
 	"time"
@@ -94,30 +95,7 @@ func compiled(b *testing.B, src model.Source) *transform.Compiled {
 //	go test -run '^$' -bench Load -benchtime 3x ./internal/store/
 func BenchmarkLoad(b *testing.B) {
 	const assets, hosts = 2000, 2000
-	srv, err := qualyssim.New(qualyssim.Config{Assets: assets, Hosts: hosts, Seed: 1})
-	if err != nil {
-		b.Fatal(err)
-	}
-	ts := httptest.NewServer(srv)
-	defer ts.Close()
-	truth := srv.Truth()
-	user, pass := srv.Credentials()
-	client, err := qualys.NewClient(qualys.Options{GatewayURL: ts.URL, APIURL: ts.URL, Username: user, Password: secret.New(pass), Concurrency: 2})
-	if err != nil {
-		b.Fatal(err)
-	}
-	csam := record(b, source.NewCSAM(client, source.CSAMOptions{PageSize: 300, Parallel: 2}))
-	kb := record(b, source.NewKB(client))
-	// The VMDR source joins the KnowledgeBase from a store: record it
-	// against a store that holds it.
-	kbStore, err := sqlite.Open(b.Context(), filepath.Join(b.TempDir(), "kb.db"), nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer kbStore.Close()
-	runInto(b, kbStore, kb, compiled(b, model.SourceKB), 500)
-	vmdr := record(b, source.NewVMDR(client, source.VMDROptions{PageSize: 1000, Parallel: 2, KB: kbStore}))
-	maps := map[string]*transform.Compiled{"csam": compiled(b, model.SourceCSAM), "kb": compiled(b, model.SourceKB), "vmdr": compiled(b, model.SourceVMDR)}
+	truth, csam, kb, vmdr, maps := capture(b, assets, hosts)
 
 	opens := []struct {
 		name string
@@ -172,6 +150,86 @@ func BenchmarkLoad(b *testing.B) {
 			b.ReportMetric(float64(c.SoftwareInstalls)*n/csamT.Seconds(), "installs/s")
 			b.ReportMetric(float64(v.New)*n/vmdrT.Seconds(), "hosts/s")
 			b.ReportMetric(float64(v.Findings.New)*n/vmdrT.Seconds(), "detections/s")
+		})
+	}
+}
+
+// capture records one run of each source from a simulator of that size,
+// and returns them with the simulator's truth and the default maps.
+func capture(b *testing.B, assets, hosts int) (qualyssim.Truth, *recorded, *recorded, *recorded, map[string]*transform.Compiled) {
+	b.Helper()
+	srv, err := qualyssim.New(qualyssim.Config{Assets: assets, Hosts: hosts, Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	user, pass := srv.Credentials()
+	client, err := qualys.NewClient(qualys.Options{GatewayURL: ts.URL, APIURL: ts.URL, Username: user, Password: secret.New(pass), Concurrency: 2})
+	if err != nil {
+		b.Fatal(err)
+	}
+	csam := record(b, source.NewCSAM(client, source.CSAMOptions{PageSize: 300, Parallel: 2}))
+	kb := record(b, source.NewKB(client))
+	// The VMDR source joins the KnowledgeBase from a store: record it
+	// against a store that holds it.
+	kbStore, err := sqlite.Open(b.Context(), filepath.Join(b.TempDir(), "kb.db"), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer kbStore.Close()
+	runInto(b, kbStore, kb, compiled(b, model.SourceKB), 500)
+	vmdr := record(b, source.NewVMDR(client, source.VMDROptions{PageSize: 1000, Parallel: 2, KB: kbStore}))
+	maps := map[string]*transform.Compiled{"csam": compiled(b, model.SourceCSAM), "kb": compiled(b, model.SourceKB), "vmdr": compiled(b, model.SourceVMDR)}
+	return srv.Truth(), csam, kb, vmdr, maps
+}
+
+// BenchmarkStages measures the two stages that run beside the writer, per
+// record: the transform (raw JSON to a model.Record) and the preparation
+// (encoding a transformed record's rows, load.Sink.Prepare). On a 2-core
+// machine they share the second core with extraction and the garbage
+// collector, so their CPU bounds a sync as much as the writer's.
+//
+//	go test -run '^$' -bench Stages -count 5 ./internal/store/
+func BenchmarkStages(b *testing.B) {
+	_, csam, _, vmdr, maps := capture(b, 200, 200)
+	for _, src := range []*recorded{csam, vmdr} {
+		tm := maps[src.name]
+		var raws [][]byte
+		for _, r := range src.records {
+			if r.Raw != nil && r.Quarantine == "" {
+				if _, err := tm.Apply(r.Raw); err == nil {
+					raws = append(raws, r.Raw)
+				}
+			}
+		}
+		b.Run(src.name+"/transform", func(b *testing.B) {
+			for b.Loop() {
+				for _, raw := range raws {
+					if _, err := tm.Apply(raw); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			b.ReportMetric(b.Elapsed().Seconds()*1e6/float64(b.N*len(raws)), "µs/record")
+		})
+		b.Run(src.name+"/prepare", func(b *testing.B) {
+			sink := load.New(nil, nil)
+			var d time.Duration
+			for b.Loop() {
+				b.StopTimer()
+				batch := &sync.Batch{}
+				for _, raw := range raws {
+					rec, _ := tm.Apply(raw)
+					batch.Records = append(batch.Records, rec)
+				}
+				runtime.GC() // the transform's garbage is not the preparation's
+				b.StartTimer()
+				start := time.Now()
+				sink.Prepare(batch)
+				d += time.Since(start)
+			}
+			b.ReportMetric(d.Seconds()*1e6/float64(b.N*len(raws)), "µs/record")
 		})
 	}
 }

@@ -67,6 +67,10 @@ type tx struct {
 	// new findings are given the ids that follow, instead of reading back
 	// ids SQLite chose, which costs a RETURNING table per statement).
 	lastFinding int64
+	// fresh are the records inserted in this transaction whose content is
+	// not written yet: they have no list rows to replace (the list tables
+	// cascade from asset_records, and foreign keys are on).
+	fresh map[int64]bool
 }
 
 var _ store.Tx = (*tx)(nil)
@@ -596,8 +600,15 @@ func (x *tx) InsertRecord(_ context.Context, r store.NewRecord) (int64, error) {
 	if r.IdentifiedBy != "" {
 		by = r.IdentifiedBy
 	}
-	return x.insertID(`INSERT INTO asset_records (asset_id, source, subscription, native_key, raw_hash, attributes, first_seen, last_seen, first_run_id, last_run_id, identified_by)
+	id, err := x.insertID(`INSERT INTO asset_records (asset_id, source, subscription, native_key, raw_hash, attributes, first_seen, last_seen, first_run_id, last_run_id, identified_by)
 		VALUES (?, ?, ?, ?, '', '{}', ?, ?, ?, ?, ?)`, r.AssetID, r.Source, r.Subscription, r.NativeKey, ts(r.At), ts(r.At), r.RunID, r.RunID, by)
+	if err == nil {
+		if x.fresh == nil {
+			x.fresh = map[int64]bool{}
+		}
+		x.fresh[id] = true
+	}
+	return id, err
 }
 
 // SaveIdentifiers implements store.Tx.
@@ -756,9 +767,13 @@ func (x *tx) Apply(_ context.Context, ws *store.WriteSet) error {
 }
 
 func (x *tx) content(ws *store.WriteSet, r store.RecordContent, now string, assets map[int64]int64) error {
-	for _, t := range childTables {
-		if _, err := x.exec(`DELETE FROM `+t+` WHERE record_id = ?`, r.RecordID); err != nil {
-			return fmt.Errorf("replace %s: %w", t, err)
+	if x.fresh[r.RecordID] {
+		delete(x.fresh, r.RecordID) // a second content of it replaces the first
+	} else {
+		for _, t := range childTables {
+			if _, err := x.exec(`DELETE FROM `+t+` WHERE record_id = ?`, r.RecordID); err != nil {
+				return fmt.Errorf("replace %s: %w", t, err)
+			}
 		}
 	}
 	assetID, err := x.assetOf(assets, r.RecordID)

@@ -143,6 +143,16 @@ func testTxLookups(t *testing.T, st store.Store, _ opener) {
 			t.Errorf("Records after the split: %+v, %v", recs, err)
 		}
 
+		// Record 41, inserted in this transaction, gets content twice:
+		// the second replaces the first (other path, two ports).
+		if err := tx.Apply(ctx, &store.WriteSet{RunID: run.ID, Source: "csam", Subscription: subscription, At: now,
+			Records: []store.RecordContent{{RecordID: r1, Hash: "h0", Attributes: `{}`, SoftwareInstalls: 1,
+				Installs: []store.Install{{Name: "storetest-pkg", Version: "1.0", SoftwareAttributes: `{"name":"storetest-pkg"}`, InstallPath: "/opt/old", Attributes: `{}`}},
+				Items: []store.Item{{Table: "open_ports", Entity: string(model.EntityOpenPort), Values: []any{int64(21), "TCP"}, Attributes: `{"number":21}`},
+					{Table: "open_ports", Entity: string(model.EntityOpenPort), Ordinal: 1, Values: []any{int64(23), "TCP"}, Attributes: `{"number":23}`}}}}}); err != nil {
+			return err
+		}
+
 		// Rows applied to record 41, and a KnowledgeBase entry.
 		key := "100/22/tcp/0/"
 		ws := &store.WriteSet{RunID: run.ID, Source: "csam", Subscription: subscription, At: now,

@@ -34,7 +34,7 @@ const scanWindow = 256 << 10
 // readSearchPage spools a search response body and checks it; the page
 // returned reads its assets from the spool file (see searchPage.each).
 func (c *Client) readSearchPage(body io.Reader, op string) (*searchPage, error) {
-	sp, err := c.newSpool(".json")
+	sp, err := c.newSpool(".json", false)
 	if err != nil {
 		return nil, err
 	}

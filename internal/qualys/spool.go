@@ -1,14 +1,17 @@
 package qualys
 
 // Raw API-server pages are spooled to a temporary file while their request
-// runs, and decoded from it once the connection and the concurrency slot are
-// released: the caller's loop body then never holds a slot and never counts
-// against the per-request timeout.
+// runs, and decoded from it either once the connection and the concurrency
+// slot are released, or (host list detection range walks) while the page
+// still downloads, following the file as it is written: either way the
+// caller's loop body never holds up a download and never counts against the
+// per-request timeout.
 
 import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -17,6 +20,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 )
 
 const (
@@ -34,6 +38,95 @@ type spool struct {
 	f     *os.File
 	named bool // the file still has its name (see newSpool)
 	bufs  *spoolBufs
+	live  *liveState // set when a reader follows the spool as it is written
+}
+
+// liveState is how far a spool followed by a reader is written.
+type liveState struct {
+	mu    sync.Mutex
+	size  int64         // bytes in the file
+	ended bool          // finish has run: size is final
+	wake  chan struct{} // a write or the end (buffer 1)
+
+	pending int // bytes written to the buffers since their last flush (the writer's)
+}
+
+// grow records n more bytes in the file.
+func (l *liveState) grow(n int, end bool) {
+	l.mu.Lock()
+	l.size += int64(n)
+	l.ended = l.ended || end
+	l.mu.Unlock()
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
+}
+
+// liveFlush is how many bytes of a followed spool may wait in its buffers
+// (the gzip stream's and the file's) before they are written to the file
+// for the reader: a page that streams in slowly is read as it comes.
+const liveFlush = 16 << 10
+
+// flush writes the buffered bytes of sp to its file once n more bytes make
+// liveFlush of them.
+func (l *liveState) flush(sp *spool, n int) error {
+	l.pending += n
+	if l.pending < liveFlush {
+		return nil
+	}
+	l.pending = 0
+	b := sp.bufs
+	if sp.c.spoolGzip {
+		if err := b.zw.Flush(); err != nil {
+			return err
+		}
+	}
+	return b.bw.Flush()
+}
+
+// liveFile is the file under a followed spool's buffer: it tells the
+// reader of each write.
+type liveFile struct{ sp *spool }
+
+func (f liveFile) Write(p []byte) (int, error) {
+	n, err := f.sp.f.Write(p)
+	f.sp.live.grow(n, false)
+	return n, err
+}
+
+// liveReader reads a spool while it is written: at the end of what is
+// written it waits for more, until the writing has finished (io.EOF) or
+// ctx ends.
+type liveReader struct {
+	ctx context.Context
+	sp  *spool
+	off int64
+}
+
+func (r *liveReader) Read(p []byte) (int, error) {
+	l := r.sp.live
+	for {
+		l.mu.Lock()
+		size, ended := l.size, l.ended
+		l.mu.Unlock()
+		if r.off < size {
+			n, err := r.sp.f.ReadAt(p[:min(int64(len(p)), size-r.off)], r.off)
+			r.off += int64(n)
+			if err == io.EOF && n > 0 {
+				err = nil
+			}
+			return n, err
+		}
+		if ended {
+			return 0, io.EOF
+		}
+		select {
+		case <-l.wake:
+		case <-r.ctx.Done():
+			return 0, context.Cause(r.ctx)
+		}
+	}
 }
 
 // newSpool creates a spool file qflow-qualys-*ext (.gz added with
@@ -43,7 +136,7 @@ type spool struct {
 // system frees its space when it is closed or when the process ends, even
 // killed with SIGKILL, so no run leaves spool files behind. The space shows
 // in df, not in ls.
-func (c *Client) newSpool(ext string) (*spool, error) {
+func (c *Client) newSpool(ext string, live bool) (*spool, error) {
 	if c.spoolGzip {
 		ext += ".gz"
 	}
@@ -55,6 +148,10 @@ func (c *Client) newSpool(ext string) (*spool, error) {
 	sp := &spool{c: c, f: f, named: named, bufs: c.getSpoolBufs()}
 	b := sp.bufs
 	b.bw.Reset(f)
+	if live {
+		sp.live = &liveState{wake: make(chan struct{}, 1)}
+		b.bw.Reset(liveFile{sp})
+	}
 	if c.spoolGzip {
 		if b.zw == nil {
 			b.zw, _ = gzip.NewWriterLevel(b.bw, gzip.BestSpeed) // the level is valid
@@ -74,6 +171,9 @@ func (sp *spool) finish() error {
 	}
 	if e := b.bw.Flush(); err == nil {
 		err = e
+	}
+	if sp.live != nil {
+		sp.live.grow(0, true)
 	}
 	return err
 }
@@ -108,6 +208,9 @@ func (w spoolWriter) Write(p []byte) (int, error) {
 		dst = sp.bufs.zw
 	}
 	n, err := dst.Write(p)
+	if err == nil && sp.live != nil {
+		err = sp.live.flush(sp, n)
+	}
 	b := sp.bufs
 	if len(p) >= spoolTail {
 		b.tail = append(b.tail[:0], p[len(p)-spoolTail:]...)
@@ -130,15 +233,26 @@ func (w spoolWriter) Write(p []byte) (int, error) {
 // so that the complete records it holds can still be used; with a wrong
 // root, a SIMPLE_RETURN or a *spoolError it is removed and nil. The caller
 // removes a returned spool.
-func (c *Client) spoolPage(body io.Reader, roots []string) (*spool, *simpleReturn, error) {
-	sp, err := c.newSpool(".xml")
+//
+// With onStart set, the spool can be read while it is written
+// (spool.openLive): onStart receives it once the root is known to be one
+// of roots, before the rest of the body is copied, and the spool is then
+// always returned (with the error), for the caller to remove once the
+// reader is done.
+func (c *Client) spoolPage(body io.Reader, roots []string, onStart func(*spool)) (*spool, *simpleReturn, error) {
+	sp, err := c.newSpool(".xml", onStart != nil)
 	if err != nil {
 		return nil, nil, err
 	}
 	b := sp.bufs
 	out := spoolWriter{sp}
 	root, ret, err := sniffRoot(io.TeeReader(body, out), roots)
+	started := false
 	if err == nil && ret == nil {
+		if onStart != nil {
+			onStart(sp)
+			started = true
+		}
 		_, err = io.CopyBuffer(out, body, b.copyBuf)
 	}
 	// Finish the file whatever happened: a partial page is still read.
@@ -150,7 +264,7 @@ func (c *Client) spoolPage(body io.Reader, roots []string) (*spool, *simpleRetur
 	case err == nil && ret == nil && !documentComplete(b.tail, root):
 		err = fmt.Errorf("%w: it does not end with </%s>", errTruncated, root)
 	}
-	if root == "" || root == rootSimpleReturn || errors.As(err, &se) || errors.As(err, new(*rootError)) {
+	if !started && (root == "" || root == rootSimpleReturn || errors.As(err, &se) || errors.As(err, new(*rootError))) {
 		sp.remove()
 		return nil, ret, err
 	}
@@ -247,12 +361,28 @@ func (sp *spool) open() (io.Reader, error) {
 	return spoolReader{r}, nil
 }
 
+// openLive returns a reader of the spooled raw page, from its start, that
+// follows the writing (see spoolPage's onStart) until it has finished or
+// ctx ends.
+func (sp *spool) openLive(ctx context.Context) (io.Reader, error) {
+	r, err := sp.reader(&liveReader{ctx: ctx, sp: sp})
+	if err != nil {
+		return nil, err
+	}
+	return spoolReader{r}, nil
+}
+
 func (sp *spool) openRaw() (io.Reader, error) {
 	if _, err := sp.f.Seek(0, io.SeekStart); err != nil {
 		return nil, &spoolError{err}
 	}
+	return sp.reader(sp.f)
+}
+
+// reader returns the page read from f, the spool file's bytes.
+func (sp *spool) reader(f io.Reader) (io.Reader, error) {
 	b := sp.bufs
-	b.br.Reset(sp.f)
+	b.br.Reset(f)
 	if !sp.c.spoolGzip {
 		return b.br, nil
 	}

@@ -69,7 +69,7 @@ func TestSpoolFilesLeaveNoNames(t *testing.T) {
 		t.Skip("Windows keeps the names of open files")
 	}
 	c := &Client{spoolDir: t.TempDir()}
-	sp, err := c.newSpool(".xml")
+	sp, err := c.newSpool(".xml", false)
 	if err != nil {
 		t.Fatal(err)
 	}

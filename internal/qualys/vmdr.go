@@ -448,11 +448,12 @@ func decodeHostItem(dec *xml.Decoder, se *xml.StartElement, emit func(int64, Hos
 // with its detections, in ascending host ID order: host list detection
 // pages of q.TruncationLimit hosts, following the WARNING of each truncated
 // page. Each page is spooled to a temporary file (Options.SpoolDir) while
-// it downloads, then its hosts are decoded from the file and yielded one at
-// a time, so memory is bounded by one host. The connection and the
-// concurrency slot are released before the first host is yielded: the loop
-// body may be slow (Options.PageTimeout bounds the download only) and may
-// call the API server itself.
+// it downloads, and its hosts are decoded from the file as they arrive and
+// yielded one at a time, so memory is bounded by one host. The download
+// never waits for the loop body (the file takes what the body has not read
+// yet), so the concurrency slot is held only while the server sends: the
+// loop body may be slow (Options.PageTimeout bounds the download only) and
+// may call the API server itself.
 //
 // A failed page is retried from the host after the last one yielded, never
 // repeating or skipping one; the complete hosts of a page that failed
@@ -689,6 +690,21 @@ func (w *walker[T]) run(ctx context.Context, yield func(T, error) bool) {
 			ctype string
 			err   error
 		)
+		onDT := func(s string) {
+			if !reported && w.onDateTime != nil {
+				if t, err := parseDateTime(s); err == nil {
+					reported = true
+					w.onDateTime(t)
+				}
+			}
+		}
+		item := func(pr *pageReader, dec *xml.Decoder, se *xml.StartElement) error {
+			if w.fast != nil {
+				return w.fast(pr, dec, se, emit)
+			}
+			return w.decode(dec, se, emit)
+		}
+		decoded := false // the page was read while it came (fetchDecode)
 		if ahead != nil && ahead.next == next && ahead.limit == limit && probe == 0 {
 			<-ahead.done
 			r, sp, ctype, err = ahead.r, ahead.sp, ahead.ctype, ahead.err
@@ -701,7 +717,12 @@ func (w *walker[T]) run(ctx context.Context, yield func(T, error) bool) {
 				yield(zero, err)
 				return
 			}
-			sp, ctype, err = w.fetch(ctx, r)
+			if w.prefetch {
+				sp, ctype, err = w.fetch(ctx, r)
+			} else {
+				info, err = w.fetchDecode(ctx, r, onDT, item)
+				decoded = true
+			}
 		}
 		if err == nil && sp != nil && w.prefetch && probe == 0 {
 			// The page's WARNING, at its end, names the next page: fetch it
@@ -714,20 +735,8 @@ func (w *walker[T]) run(ctx context.Context, yield func(T, error) bool) {
 				}
 			}
 		}
-		if sp != nil {
-			info, err = w.decodeSpool(ctx, sp, err, r.op(), ctype, func(s string) {
-				if !reported && w.onDateTime != nil {
-					if t, err := parseDateTime(s); err == nil {
-						reported = true
-						w.onDateTime(t)
-					}
-				}
-			}, func(pr *pageReader, dec *xml.Decoder, se *xml.StartElement) error {
-				if w.fast != nil {
-					return w.fast(pr, dec, se, emit)
-				}
-				return w.decode(dec, se, emit)
-			})
+		if sp != nil && !decoded {
+			info, err = w.decodeSpool(ctx, sp, err, r.op(), ctype, onDT, item)
 		}
 		if stopped {
 			return
@@ -829,14 +838,25 @@ func (w *walker[T]) form(next int64, limit int, maxID int64) url.Values {
 // fetch makes one attempt at r, spooling the page: sp is the spooled page
 // (nil if none), to be decoded even when err is set (see decodeSpool).
 func (w *walker[T]) fetch(ctx context.Context, r *request) (sp *spool, ctype string, err error) {
+	return w.fetchLive(ctx, r, nil)
+}
+
+// fetchLive is fetch, handing the spool to onStart (if set) as soon as it
+// can be read while it is written, with the response's content type (see
+// spoolPage).
+func (w *walker[T]) fetchLive(ctx context.Context, r *request, onStart func(*spool, string)) (sp *spool, ctype string, err error) {
 	c := w.c
 	handle := func(resp *http.Response) error {
 		ctype = resp.Header.Get("Content-Type")
 		var (
-			ret *simpleReturn
-			err error
+			ret   *simpleReturn
+			err   error
+			start func(*spool)
 		)
-		sp, ret, err = c.spoolPage(resp.Body, w.roots)
+		if onStart != nil {
+			start = func(sp *spool) { onStart(sp, ctype) }
+		}
+		sp, ret, err = c.spoolPage(resp.Body, w.roots, start)
 		var se *spoolError
 		switch {
 		case ret != nil:
@@ -913,6 +933,78 @@ func tailNextIDMin(tail []byte) (int64, bool) {
 		return 0, false
 	}
 	return warn.nextIDMin()
+}
+
+// fetchDecode makes one attempt at r and decodes the page while it
+// downloads, handing its records to item as they arrive: the records of a
+// page the server streams over seconds are on their way before its last
+// byte. The download never waits for the decoder (the page is spooled as
+// fetch spools it), so the loop body still holds no concurrency slot. The
+// result is decodeSpool's for the same attempt, except that the complete
+// records of an attempt that failed without a retry have been handed on
+// too (they were complete; the iteration ends with the error all the
+// same).
+func (w *walker[T]) fetchDecode(ctx context.Context, r *request, onDateTime func(string),
+	item func(pr *pageReader, dec *xml.Decoder, se *xml.StartElement) error) (pageInfo, error) {
+	fctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type start struct {
+		sp    *spool
+		ctype string
+	}
+	started := make(chan start, 1)
+	done := make(chan struct{})
+	var attemptErr error
+	go func() {
+		defer close(done)
+		_, _, attemptErr = w.fetchLive(fctx, r, func(sp *spool, ctype string) { started <- start{sp, ctype} })
+	}()
+	var st start
+	select {
+	case st = <-started:
+	case <-done:
+		select { // started, then ended before this select saw it
+		case st = <-started:
+		default:
+			// No page to read (an error before the body, a
+			// SIMPLE_RETURN, a wrong root): fetch removed any spool.
+			return pageInfo{}, attemptErr
+		}
+	}
+	// fetchLive returns st.sp: it is ours to remove, once the download has
+	// stopped (also when the loop body panics).
+	defer func() {
+		cancel()
+		<-done
+		st.sp.remove()
+	}()
+	op := r.op()
+	rd, err := st.sp.openLive(fctx)
+	var info pageInfo
+	if err == nil {
+		pr := newPageReader(rd)
+		info, err = readPage(pr, w.roots, onDateTime, func(dec *xml.Decoder, se *xml.StartElement) error { return item(pr, dec, se) })
+	}
+	if errors.Is(err, errStopped) {
+		cancel() // the caller stopped: no need for the rest of the page
+	}
+	<-done
+	var se *spoolError
+	switch {
+	case errors.Is(err, errStopped):
+		return info, &permanentError{err}
+	case err == nil:
+		if attemptErr != nil {
+			w.c.log.Debug("qualys: the page is complete despite the attempt's error", slog.String("op", op), slog.String("error", attemptErr.Error()))
+		}
+		return info, nil
+	case attemptErr != nil:
+		return info, attemptErr
+	case errors.As(err, &se):
+		return info, &permanentError{fmt.Errorf("qualys: %s: reading the spooled page: %w", op, err)}
+	}
+	// The body was complete, the decoder disagrees: an invalid page.
+	return info, pageError(op, st.ctype, &decodeError{err})
 }
 
 // decodeSpool decodes the page sp spooled by an attempt that ended with

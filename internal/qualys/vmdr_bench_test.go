@@ -70,7 +70,7 @@ func BenchmarkSpoolPage(b *testing.B) {
 				b.ReportAllocs()
 				var size int64
 				for b.Loop() {
-					sp, _, err := c.spoolPage(bytes.NewReader(page), hldRoots)
+					sp, _, err := c.spoolPage(bytes.NewReader(page), hldRoots, nil)
 					if err != nil {
 						b.Fatal(err)
 					}

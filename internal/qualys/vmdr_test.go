@@ -561,3 +561,64 @@ func TestServerTime(t *testing.T) {
 		t.Errorf("API-server headers changed the gateway state: %+v, %d", c.Rate(), c.Concurrency())
 	}
 }
+
+// A range walk reads a page while it downloads: the first hosts of a page
+// the server is still sending are yielded before its end. The server holds
+// the rest of the page until the walk has yielded a host from it (or 10 s
+// pass, which fails the test), for plain and compressed spools. Breaking
+// out while the page still comes stops its download and leaves no spool.
+func TestDetectionsDecodeWhileDownloading(t *testing.T) {
+	for _, gz := range []bool{false, true} {
+		t.Run(fmt.Sprintf("compress=%v", gz), func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			c, mux := setupAPI(t, func(o *Options) { o.SpoolCompress = gz; o.SpoolDir = dir; o.PageTimeout = time.Minute })
+			ids := seqIDs(400, 10, 2)
+			doc := hldDoc(ids, 0)
+			half := strings.Index(doc, fmt.Sprintf("<HOST><ID>%d<", ids[200]))
+			yielded := make(chan struct{})
+			var calls atomic.Int64
+			var released atomic.Bool
+			mux.HandleFunc("POST /api/2.0/fo/asset/host/vm/detection/", func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "text/xml")
+				io.WriteString(w, doc[:half])
+				w.(http.Flusher).Flush()
+				if calls.Add(1) == 1 {
+					select {
+					case <-yielded:
+						released.Store(true)
+					case <-r.Context().Done():
+						return
+					case <-time.After(10 * time.Second):
+					}
+				}
+				io.WriteString(w, doc[half:])
+			})
+			var got []int64
+			for h, err := range c.VMDR.Detections(t.Context(), AllDetections(), IDRange{}) {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(got) == 0 {
+					close(yielded)
+				}
+				got = append(got, h.ID)
+			}
+			if !slices.Equal(got, ids) {
+				t.Fatalf("%d hosts, want %d", len(got), len(ids))
+			}
+			if !released.Load() || calls.Load() != 1 {
+				t.Errorf("no host was yielded before the page's end (%d calls): the page was read once downloaded", calls.Load())
+			}
+
+			// A break while the page comes: the download stops, no spool
+			// is left.
+			for range c.VMDR.Detections(t.Context(), AllDetections(), IDRange{}) {
+				break
+			}
+			if left := spoolFiles(t, dir); len(left) != 0 {
+				t.Errorf("spool files left: %v", left)
+			}
+		})
+	}
+}

@@ -989,22 +989,7 @@ func (w *walker[T]) fetchDecode(ctx context.Context, r *request, onDateTime func
 		cancel() // the caller stopped: no need for the rest of the page
 	}
 	<-done
-	var se *spoolError
-	switch {
-	case errors.Is(err, errStopped):
-		return info, &permanentError{err}
-	case err == nil:
-		if attemptErr != nil {
-			w.c.log.Debug("qualys: the page is complete despite the attempt's error", slog.String("op", op), slog.String("error", attemptErr.Error()))
-		}
-		return info, nil
-	case attemptErr != nil:
-		return info, attemptErr
-	case errors.As(err, &se):
-		return info, &permanentError{fmt.Errorf("qualys: %s: reading the spooled page: %w", op, err)}
-	}
-	// The body was complete, the decoder disagrees: an invalid page.
-	return info, pageError(op, st.ctype, &decodeError{err})
+	return info, w.pageOutcome(err, attemptErr, op, st.ctype)
 }
 
 // decodeSpool decodes the page sp spooled by an attempt that ended with
@@ -1031,22 +1016,29 @@ func (w *walker[T]) decodeSpool(ctx context.Context, sp *spool, attemptErr error
 	}
 	pr := newPageReader(r)
 	info, err := readPage(pr, w.roots, onDateTime, func(dec *xml.Decoder, se *xml.StartElement) error { return item(pr, dec, se) })
+	return info, w.pageOutcome(err, attemptErr, op, ctype)
+}
+
+// pageOutcome is the error of a page whose decoding ended with err and
+// whose attempt ended with attemptErr: none when the decoder read the page
+// to its end, whatever the attempt reported after it.
+func (w *walker[T]) pageOutcome(err, attemptErr error, op, ctype string) error {
 	var se *spoolError
 	switch {
 	case errors.Is(err, errStopped):
-		return info, &permanentError{err}
+		return &permanentError{err}
 	case err == nil:
 		if attemptErr != nil {
 			w.c.log.Debug("qualys: the spooled page is complete despite the attempt's error", slog.String("op", op), slog.String("error", attemptErr.Error()))
 		}
-		return info, nil
+		return nil
 	case attemptErr != nil:
-		return info, attemptErr
+		return attemptErr
 	case errors.As(err, &se):
-		return info, &permanentError{fmt.Errorf("qualys: %s: reading the spooled page: %w", op, err)}
+		return &permanentError{fmt.Errorf("qualys: %s: reading the spooled page: %w", op, err)}
 	}
 	// The body was complete, the decoder disagrees: an invalid page.
-	return info, pageError(op, ctype, &decodeError{err})
+	return pageError(op, ctype, &decodeError{err})
 }
 
 // cmpOr returns the first of a, b that is not zero.

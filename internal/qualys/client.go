@@ -73,10 +73,11 @@ type Options struct {
 	// SpoolDir is the directory of the temporary files pages (CSAM asset
 	// search, VMDR host list, host list detection, KnowledgeBase) are
 	// written to while they download ("": os.TempDir()). A page is
-	// decoded from its file once the connection and the concurrency slot
-	// are released, so a slow loop body holds neither, and the file is
-	// removed as soon as the page is decoded, on error, or when the caller
-	// stops iterating. Files are named qflow-qualys-*.xml or *.json (.gz
+	// decoded from its file, as it is written (API-server walks without
+	// read-ahead) or once the connection and the concurrency slot are
+	// released; either way the download never waits for the loop body, so
+	// a slow loop body holds neither, and the file is removed as soon as
+	// the page is decoded, on error, or when the caller stops iterating. Files are named qflow-qualys-*.xml or *.json (.gz
 	// added with SpoolCompress); except on Windows their names are removed
 	// as soon as they are created, so that even a killed process leaves
 	// none behind (their space shows in df, not in ls). Allow for one page

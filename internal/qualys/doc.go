@@ -101,15 +101,18 @@
 // Options.SpoolCompress), and checked: its
 // root element is sniffed from the first bytes (a SIMPLE_RETURN, such as
 // 2001 sent with HTTP 200, is decoded and classified at once) and the body
-// must end with the root's end tag, optionally followed by comments. Then
-// the connection and the slot are released, and the file is read token by
-// token (comments such as the keep-alive ones are skipped anywhere, DTDs
-// are never fetched) with each HOST or VULN decoded and yielded on its own,
-// so memory is bounded by one host whatever the truncation limit. The loop
-// body therefore never holds a slot or the connection, and its time never
-// counts against the page timeout: a slow consumer (a database writer
-// applying backpressure) no longer makes pages time out, and it may call
-// the API server itself. The file is removed once the page is decoded, on
+// must end with the root's end tag, optionally followed by comments. The
+// file is read token by token (comments such as the keep-alive ones are
+// skipped anywhere, DTDs are never fetched) with each HOST or VULN decoded
+// and yielded on its own, so memory is bounded by one host whatever the
+// truncation limit. It is read as it is written by walks that do not read
+// their next page ahead (host list detection ranges, the host list, the
+// KnowledgeBase), and once the connection and the slot are released by the
+// VMDR head walk, which reads its next page ahead instead. The download
+// never waits for the loop body, so the body never holds up a slot or the
+// connection, and its time never counts against the page timeout: a slow
+// consumer (a database writer applying backpressure) no longer makes pages
+// time out, and it may call the API server itself. The file is removed once the page is decoded, on
 // any error, and when the caller stops iterating. Decoding is lenient:
 // empty or unknown elements and DTD violations are accepted, numbers that
 // are not numbers are kept as text (Int, Float), text is trimmed, RESULTS

@@ -1,11 +1,11 @@
 package qualys
 
 // Raw API-server pages are spooled to a temporary file while their request
-// runs, and decoded from it either once the connection and the concurrency
-// slot are released, or (host list detection range walks) while the page
-// still downloads, following the file as it is written: either way the
-// caller's loop body never holds up a download and never counts against the
-// per-request timeout.
+// runs, and decoded from it either while the page still downloads,
+// following the file as it is written (API-server walks that do not read
+// their next page ahead), or once the connection and the concurrency slot
+// are released: either way the caller's loop body never holds up a download
+// and never counts against the per-request timeout.
 
 import (
 	"bufio"

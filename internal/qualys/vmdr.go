@@ -682,8 +682,9 @@ func (w *walker[T]) run(ctx context.Context, yield func(T, error) bool) {
 			return true
 		}
 		// The page is spooled while the request runs (holding the
-		// concurrency slot and within the per-request timeout), then
-		// decoded and yielded once both are released.
+		// concurrency slot and within the per-request timeout), and
+		// decoded and yielded as it is written (fetchDecode), or once the
+		// request is over for a walk that reads its next page ahead.
 		var (
 			r     *request
 			sp    *spool

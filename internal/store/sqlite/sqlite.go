@@ -77,7 +77,7 @@ func Open(ctx context.Context, path string, logger *slog.Logger) (*Store, error)
 		}
 		return "file:" + abs + "?" + q.Encode()
 	}
-	w, err := sql.Open("sqlite", dsn("immediate", 16384))
+	w, err := sql.Open("sqlite", dsn("immediate", writerCacheKiB))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
 	}
@@ -103,6 +103,13 @@ func Open(ctx context.Context, path string, logger *slog.Logger) (*Store, error)
 	}
 	return s, nil
 }
+
+// Page cache sizes (KiB) of the writer connection, and of the writer while
+// it builds a deferred index (see restoreIndexes).
+const (
+	writerCacheKiB = 16384
+	buildCacheKiB  = 2048
+)
 
 // checkpointInterval is the least time between two background checkpoints.
 const checkpointInterval = 200 * time.Millisecond

@@ -71,6 +71,11 @@ type tx struct {
 	// not written yet: they have no list rows to replace (the list tables
 	// cascade from asset_records, and foreign keys are on).
 	fresh map[int64]bool
+	// lockKey is the source/subscription of the run writing (empty for
+	// writes outside a run); deferChecked the tables whose deferrable
+	// indexes this transaction has considered (see deferIndexes).
+	lockKey      string
+	deferChecked map[string]bool
 }
 
 var _ store.Tx = (*tx)(nil)
@@ -78,7 +83,7 @@ var _ store.Tx = (*tx)(nil)
 // Update implements store.Store: one IMMEDIATE transaction on the writer
 // connection (SQLite has one writer: transactions of every lock
 // serialize).
-func (s *Store) Update(ctx context.Context, _ store.Lock, fn func(store.Tx) error) (err error) {
+func (s *Store) Update(ctx context.Context, lock store.Lock, fn func(store.Tx) error) (err error) {
 	t, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlite: begin: %w", err)
@@ -87,6 +92,9 @@ func (s *Store) Update(ctx context.Context, _ store.Lock, fn func(store.Tx) erro
 	// a watcher goroutine per statement, which dominates the cost of small
 	// inserts. The transaction as a whole still ends with ctx.
 	x := &tx{s: s, tx: t, ctx: context.WithoutCancel(ctx), stmts: map[string]*sql.Stmt{}, pending: map[swKey]int64{}, rowQueries: map[rowsKey]string{}}
+	if lock.Source != "" {
+		x.lockKey = lock.Source + "/" + lock.Subscription
+	}
 	defer func() {
 		for _, st := range x.stmts {
 			st.Close()
@@ -295,7 +303,11 @@ func (x *tx) SetSetting(ctx context.Context, key, value string) error {
 }
 
 // InsertRun implements store.Tx.
-func (x *tx) InsertRun(_ context.Context, run *sync.Run) error {
+func (x *tx) InsertRun(ctx context.Context, run *sync.Run) error {
+	// Indexes a killed run under this lock deferred are built first.
+	if err := x.restoreIndexes(ctx); err != nil {
+		return err
+	}
 	id, err := x.insertID(`INSERT INTO runs (source, subscription, mode, state, started_at, map_name, map_hash) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		run.Source, run.Subscription, string(run.Mode), run.State, ts(run.StartedAt), run.MapName, run.MapHash)
 	if err != nil {
@@ -307,6 +319,11 @@ func (x *tx) InsertRun(_ context.Context, run *sync.Run) error {
 
 // ResumeRun implements store.Tx.
 func (x *tx) ResumeRun(ctx context.Context, run *sync.Run) error {
+	// The resumed run deferred them before it was stopped: its tables are
+	// no longer empty, so they are built now and kept from here on.
+	if err := x.restoreIndexes(ctx); err != nil {
+		return err
+	}
 	var c sync.Counts
 	var calls int64
 	var started string
@@ -341,6 +358,9 @@ func (x *tx) AddRunCounts(_ context.Context, id int64, c sync.Counts) error {
 
 // EndRun implements store.Tx.
 func (x *tx) EndRun(ctx context.Context, run *sync.Run, findingsStale int64) error {
+	if err := x.restoreIndexes(ctx); err != nil {
+		return err
+	}
 	var errText any
 	if run.Error != "" {
 		errText = run.Error
@@ -781,6 +801,9 @@ func (x *tx) content(ws *store.WriteSet, r store.RecordContent, now string, asse
 		return err
 	}
 	if len(r.Installs) > 0 {
+		if err := x.deferIndexes("installed_software", ws.RunID); err != nil {
+			return err
+		}
 		const width = 6
 		rows := make([]any, 0, len(r.Installs)*width)
 		for _, in := range r.Installs {
@@ -927,6 +950,9 @@ func (x *tx) findings(ws *store.WriteSet, now string, assets map[int64]int64) (m
 			continue
 		}
 		if rows == nil {
+			if err := x.deferIndexes("findings", ws.RunID); err != nil {
+				return nil, err
+			}
 			rows = make([]any, 0, len(ws.Findings)*width)
 			if x.lastFinding == 0 {
 				if err := x.tx.QueryRowContext(x.ctx, `SELECT coalesce(max(id), 0) FROM findings`).Scan(&x.lastFinding); err != nil {

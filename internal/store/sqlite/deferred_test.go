@@ -1,0 +1,188 @@
+package sqlite
+
+import (
+	"database/sql"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/qflow/qflow/internal/store"
+	"github.com/qflow/qflow/internal/sync"
+)
+
+// indexSQL returns the definitions of the named indexes ("" for a missing one).
+func indexSQL(t *testing.T, db *sql.DB, names ...string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, n := range names {
+		var def string
+		err := db.QueryRowContext(t.Context(), `SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?`, n).Scan(&def)
+		if err != nil && err != sql.ErrNoRows {
+			t.Fatal(err)
+		}
+		out[n] = def
+	}
+	return out
+}
+
+// loadRun starts a run under lock, writes n records with installs and
+// findings (record ids continue from those present), and ends the run
+// when end is true.
+func loadRun(t *testing.T, st *Store, lock store.Lock, n int, end bool) *sync.Run {
+	t.Helper()
+	ctx := t.Context()
+	at := time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)
+	run := &sync.Run{Source: lock.Source, Subscription: lock.Subscription, Mode: sync.ModeFull, State: sync.StateProcessing, StartedAt: at}
+	if err := st.Update(ctx, lock, func(tx store.Tx) error { return tx.InsertRun(ctx, run) }); err != nil {
+		t.Fatal(err)
+	}
+	for b := range 2 { // two transactions: the second finds the table filled
+		err := st.Update(ctx, lock, func(tx store.Tx) error {
+			ws := &store.WriteSet{RunID: run.ID, Source: lock.Source, Subscription: lock.Subscription, At: at}
+			for i := range n {
+				key := fmt.Sprintf("%s-%d-%d-%d", lock.Subscription, run.ID, b, i)
+				asset, err := tx.InsertAsset(ctx, store.AssetSummary{Name: key}, at)
+				if err != nil {
+					return err
+				}
+				rec, err := tx.InsertRecord(ctx, store.NewRecord{AssetID: asset, Source: "VMDR", Subscription: lock.Subscription, NativeKey: key, RunID: run.ID, At: at})
+				if err != nil {
+					return err
+				}
+				ws.Records = append(ws.Records, store.RecordContent{RecordID: rec, Hash: "h", Attributes: "{}", SoftwareInstalls: 3, Findings: 3,
+					Installs: []store.Install{
+						{Name: "openssl", Version: fmt.Sprint(i % 3), Publisher: "x", SoftwareAttributes: "{}", InstallPath: "/usr", Attributes: "{}"},
+						{Name: "bash", Version: "5", Publisher: "x", SoftwareAttributes: "{}", InstallPath: "/bin", Attributes: "{}"},
+						{Name: "zlib", Version: fmt.Sprint(i), Publisher: "x", SoftwareAttributes: "{}", InstallPath: "/lib", Attributes: "{}"},
+					}})
+				for q := range 3 {
+					vals := make([]any, len(store.FindingColumns))
+					vals[len(store.FindingColumns)-len(store.EnrichColumns)-2] = "{}" // attributes
+					vals[len(store.FindingColumns)-len(store.EnrichColumns)-1] = "h"  // hash
+					vals[len(store.FindingColumns)-1] = 0                             // qds_derived
+					ws.Findings = append(ws.Findings, store.FindingWrite{RecordID: rec, Key: fmt.Sprint(q), QID: int64(1000 - q*7 - i), Values: vals})
+				}
+			}
+			return tx.Apply(ctx, ws)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if end {
+		endRun(t, st, lock, run)
+	}
+	return run
+}
+
+func endRun(t *testing.T, st *Store, lock store.Lock, run *sync.Run) {
+	t.Helper()
+	run.State, run.FinishedAt = sync.StateProcessed, time.Now()
+	if err := st.Update(t.Context(), lock, func(tx store.Tx) error { return tx.EndRun(t.Context(), run, 0) }); err != nil {
+		t.Fatal(err)
+	}
+}
+
+var deferredNames = []string{"installed_software_software", "findings_qid"}
+
+// A first load into empty tables drops the indexes whose keys come in
+// random order and builds them, as the migrations define them, when its run
+// ends; a load into filled tables keeps them.
+func TestFirstLoadBuildsRandomOrderIndexesAtRunEnd(t *testing.T) {
+	ctx := t.Context()
+	st, err := Open(ctx, filepath.Join(t.TempDir(), "defer.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	want := indexSQL(t, st.r, deferredNames...)
+	for n, def := range want {
+		if def == "" {
+			t.Fatalf("index %s missing from a new database", n)
+		}
+	}
+	lock := store.Lock{Source: "vmdr", Subscription: "default"}
+	run := loadRun(t, st, lock, 20, false)
+	for n, def := range indexSQL(t, st.r, deferredNames...) {
+		if def != "" {
+			t.Errorf("index %s kept during a first load: its pages are rewritten by every transaction", n)
+		}
+	}
+	var pending int
+	if err := st.r.QueryRowContext(ctx, `SELECT count(*) FROM deferred_indexes WHERE lock_key = 'vmdr/default' AND run_id = ?`, run.ID).Scan(&pending); err != nil || pending != 2 {
+		t.Errorf("%d deferred indexes recorded for the run, %v; want 2", pending, err)
+	}
+	// Another source's run does not build them under the load's feet.
+	other := store.Lock{Source: "kb", Subscription: "default"}
+	endRun(t, st, other, loadRun(t, st, other, 0, false))
+	if got := indexSQL(t, st.r, "findings_qid")["findings_qid"]; got != "" {
+		t.Errorf("findings_qid built by the end of another lock's run")
+	}
+	endRun(t, st, lock, run)
+	if got := indexSQL(t, st.r, deferredNames...); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("indexes after the run:\n%v\nwant the migrations':\n%v", got, want)
+	}
+	if err := st.r.QueryRowContext(ctx, `SELECT count(*) FROM deferred_indexes`).Scan(&pending); err != nil || pending != 0 {
+		t.Errorf("%d deferred indexes left, %v", pending, err)
+	}
+	// The index holds every row written while it was missing.
+	var viaIndex, all int
+	if err := st.r.QueryRowContext(ctx, `SELECT count(*) FROM findings INDEXED BY findings_qid WHERE qid > 0`).Scan(&viaIndex); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.r.QueryRowContext(ctx, `SELECT count(*) FROM findings`).Scan(&all); err != nil {
+		t.Fatal(err)
+	}
+	if viaIndex != all || all != 2*20*3 {
+		t.Errorf("findings_qid holds %d of %d findings, want %d", viaIndex, all, 2*20*3)
+	}
+
+	// A second load (the tables hold rows) keeps the indexes.
+	run2 := loadRun(t, st, lock, 5, false)
+	if got := indexSQL(t, st.r, deferredNames...); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("indexes during a load into filled tables: %v", got)
+	}
+	endRun(t, st, lock, run2)
+}
+
+// A load killed before its run ended leaves its indexes missing; the next
+// run under the same lock (resumed or new) builds them before it writes.
+func TestKilledFirstLoadIndexesBuiltByNextRun(t *testing.T) {
+	for _, resume := range []bool{true, false} {
+		t.Run(fmt.Sprintf("resume=%v", resume), func(t *testing.T) {
+			ctx := t.Context()
+			path := filepath.Join(t.TempDir(), "killed.db")
+			st, err := Open(ctx, path, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := indexSQL(t, st.r, deferredNames...)
+			lock := store.Lock{Source: "csam", Subscription: "default"}
+			run := loadRun(t, st, lock, 10, false)
+			if err := st.Close(); err != nil { // the process dies: no EndRun
+				t.Fatal(err)
+			}
+			st, err = Open(ctx, path, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			if got := indexSQL(t, st.r, "installed_software_software")["installed_software_software"]; got != "" {
+				t.Fatalf("index back before any run started: %q", got)
+			}
+			err = st.Update(ctx, lock, func(tx store.Tx) error {
+				if resume {
+					return tx.ResumeRun(ctx, run)
+				}
+				return tx.InsertRun(ctx, &sync.Run{Source: "csam", Subscription: "default", Mode: sync.ModeFull, State: sync.StateProcessing, StartedAt: time.Now()})
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := indexSQL(t, st.r, deferredNames...); fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("indexes after the next run started: %v, want %v", got, want)
+			}
+		})
+	}
+}

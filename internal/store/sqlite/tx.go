@@ -1098,6 +1098,13 @@ func (x *tx) SetFindingEnrichment(_ context.Context, rows []store.FindingEnrichm
 const countedFinding = `f.state = 'active' AND coalesce(f.status, '') <> 'Fixed' AND coalesce(f.is_ignored, 0) = 0
 	AND coalesce(f.is_disabled, 0) = 0 AND f.risk_qds > 0`
 
+// riskFindingsQuery reads the counted findings of the assets in the list
+// in (a parenthesized list of placeholders). It reads the covering index
+// findings_asset alone (see migration 00010).
+func riskFindingsQuery(in string) string {
+	return `SELECT f.asset_id, f.risk_qds, coalesce(f.status, '') FROM findings f WHERE f.asset_id IN ` + in + ` AND ` + countedFinding
+}
+
 // RiskInputs implements store.Tx.
 func (x *tx) RiskInputs(ctx context.Context, ids []int64) ([]store.RiskInput, error) {
 	return riskInputs(ctx, x.tx, ids)
@@ -1156,7 +1163,7 @@ func riskInputs(ctx context.Context, db queryer, ids []int64) ([]store.RiskInput
 		if err != nil {
 			return err
 		}
-		rows, err = db.QueryContext(ctx, `SELECT f.asset_id, f.risk_qds, coalesce(f.status, '') FROM findings f WHERE f.asset_id IN `+in+` AND `+countedFinding, a...)
+		rows, err = db.QueryContext(ctx, riskFindingsQuery(in), a...)
 		if err != nil {
 			return err
 		}

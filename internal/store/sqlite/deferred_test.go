@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -61,6 +62,7 @@ func loadRun(t *testing.T, st *Store, lock store.Lock, n int, end bool) *sync.Ru
 					vals[len(store.FindingColumns)-len(store.EnrichColumns)-2] = "{}" // attributes
 					vals[len(store.FindingColumns)-len(store.EnrichColumns)-1] = "h"  // hash
 					vals[len(store.FindingColumns)-1] = 0                             // qds_derived
+					vals[1], vals[3] = "Confirmed", "Active"                          // type, status
 					ws.Findings = append(ws.Findings, store.FindingWrite{RecordID: rec, Key: fmt.Sprint(q), QID: int64(1000 - q*7 - i), Values: vals})
 				}
 			}
@@ -85,6 +87,26 @@ func endRun(t *testing.T, st *Store, lock store.Lock, run *sync.Run) {
 }
 
 var deferredNames = []string{"installed_software_software", "findings_qid"}
+
+// summary reads what the summary of every sync prints.
+func summary(t *testing.T, st *Store) string {
+	t.Helper()
+	ctx := t.Context()
+	var out []any
+	for _, read := range []func() (any, error){
+		func() (any, error) { return st.TopQIDs(ctx, 5) },
+		func() (any, error) { return st.TopSoftware(ctx, 5) },
+		func() (any, error) { return st.Totals(ctx) },
+		func() (any, error) { return st.FindingTotals(ctx) },
+	} {
+		v, err := read()
+		if err != nil {
+			t.Fatalf("summary read: %v", err)
+		}
+		out = append(out, v)
+	}
+	return fmt.Sprint(out...)
+}
 
 // A first load into empty tables drops the indexes whose keys come in
 // random order and builds them, as the migrations define them, when its run
@@ -113,6 +135,9 @@ func TestFirstLoadBuildsRandomOrderIndexesAtRunEnd(t *testing.T) {
 	if err := st.r.QueryRowContext(ctx, `SELECT count(*) FROM deferred_indexes WHERE lock_key = 'vmdr/default' AND run_id = ?`, run.ID).Scan(&pending); err != nil || pending != 2 {
 		t.Errorf("%d deferred indexes recorded for the run, %v; want 2", pending, err)
 	}
+	// The summary's reads answer meanwhile (from the tables), and the same
+	// as once the indexes are back.
+	during := summary(t, st)
 	// Another source's run does not build them under the load's feet.
 	other := store.Lock{Source: "kb", Subscription: "default"}
 	endRun(t, st, other, loadRun(t, st, other, 0, false))
@@ -125,6 +150,9 @@ func TestFirstLoadBuildsRandomOrderIndexesAtRunEnd(t *testing.T) {
 	}
 	if err := st.r.QueryRowContext(ctx, `SELECT count(*) FROM deferred_indexes`).Scan(&pending); err != nil || pending != 0 {
 		t.Errorf("%d deferred indexes left, %v", pending, err)
+	}
+	if after := summary(t, st); after != during || !strings.Contains(after, "{981 6}") {
+		t.Errorf("summary while the indexes were deferred:\n%s\nafter:\n%s", during, after)
 	}
 	// The index holds every row written while it was missing.
 	var viaIndex, all int

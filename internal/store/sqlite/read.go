@@ -264,12 +264,27 @@ func (s *Store) FindingTotals(ctx context.Context) (store.FindingTotals, error) 
 // their KnowledgeBase title where known.
 func (s *Store) TopQIDs(ctx context.Context, n int) ([]store.NameCount, error) {
 	// A scan of the findings_qid index alone (it holds every column used),
-	// titles joined to the top n only.
-	return s.top(ctx, `SELECT t.qid || coalesce(' ' || v.title, ''), t.c FROM (
-			SELECT qid, count(DISTINCT record_id) c FROM findings INDEXED BY findings_qid
+	// titles joined to the top n only. While a first load has deferred
+	// that index (deferred_indexes), the table is read instead.
+	from := `findings INDEXED BY findings_qid`
+	var one int
+	err := s.r.QueryRowContext(ctx, `SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'findings_qid'`).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		from = `findings`
+	} else if err != nil {
+		return nil, fmt.Errorf("sqlite: top QIDs: %w", err)
+	}
+	return s.top(ctx, topQIDsQuery(from), n)
+}
+
+// topQIDsQuery counts the hosts of each open QID in from (the findings
+// table, with or without an index hint).
+func topQIDsQuery(from string) string {
+	return `SELECT t.qid || coalesce(' ' || v.title, ''), t.c FROM (
+			SELECT qid, count(DISTINCT record_id) c FROM ` + from + `
 			WHERE state = 'active' AND coalesce(status, '') <> 'Fixed' AND type <> 'Info'
 			GROUP BY qid ORDER BY c DESC, qid LIMIT ?) t
-		LEFT JOIN vulns v ON v.qid = t.qid ORDER BY t.c DESC, t.qid`, n)
+		LEFT JOIN vulns v ON v.qid = t.qid ORDER BY t.c DESC, t.qid`
 }
 
 // RiskList returns the scored active assets by TruRisk, highest first, with their open

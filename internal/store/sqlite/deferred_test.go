@@ -27,10 +27,9 @@ func indexSQL(t *testing.T, db *sql.DB, names ...string) map[string]string {
 	return out
 }
 
-// loadRun starts a run under lock, writes n records with installs and
-// findings (record ids continue from those present), and ends the run
-// when end is true.
-func loadRun(t *testing.T, st *Store, lock store.Lock, n int, end bool) *sync.Run {
+// loadRun starts a run under lock and writes 2×n records with installs and
+// findings in two transactions; the run is left open.
+func loadRun(t *testing.T, st *Store, lock store.Lock, n int) *sync.Run {
 	t.Helper()
 	ctx := t.Context()
 	at := time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)
@@ -71,9 +70,6 @@ func loadRun(t *testing.T, st *Store, lock store.Lock, n int, end bool) *sync.Ru
 		if err != nil {
 			t.Fatal(err)
 		}
-	}
-	if end {
-		endRun(t, st, lock, run)
 	}
 	return run
 }
@@ -125,7 +121,7 @@ func TestFirstLoadBuildsRandomOrderIndexesAtRunEnd(t *testing.T) {
 		}
 	}
 	lock := store.Lock{Source: "vmdr", Subscription: "default"}
-	run := loadRun(t, st, lock, 20, false)
+	run := loadRun(t, st, lock, 20)
 	for n, def := range indexSQL(t, st.r, deferredNames...) {
 		if def != "" {
 			t.Errorf("index %s kept during a first load: its pages are rewritten by every transaction", n)
@@ -140,7 +136,7 @@ func TestFirstLoadBuildsRandomOrderIndexesAtRunEnd(t *testing.T) {
 	during := summary(t, st)
 	// Another source's run does not build them under the load's feet.
 	other := store.Lock{Source: "kb", Subscription: "default"}
-	endRun(t, st, other, loadRun(t, st, other, 0, false))
+	endRun(t, st, other, loadRun(t, st, other, 0))
 	if got := indexSQL(t, st.r, "findings_qid")["findings_qid"]; got != "" {
 		t.Errorf("findings_qid built by the end of another lock's run")
 	}
@@ -167,7 +163,7 @@ func TestFirstLoadBuildsRandomOrderIndexesAtRunEnd(t *testing.T) {
 	}
 
 	// A second load (the tables hold rows) keeps the indexes.
-	run2 := loadRun(t, st, lock, 5, false)
+	run2 := loadRun(t, st, lock, 5)
 	if got := indexSQL(t, st.r, deferredNames...); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("indexes during a load into filled tables: %v", got)
 	}
@@ -187,7 +183,7 @@ func TestKilledFirstLoadIndexesBuiltByNextRun(t *testing.T) {
 			}
 			want := indexSQL(t, st.r, deferredNames...)
 			lock := store.Lock{Source: "csam", Subscription: "default"}
-			run := loadRun(t, st, lock, 10, false)
+			run := loadRun(t, st, lock, 10)
 			if err := st.Close(); err != nil { // the process dies: no EndRun
 				t.Fatal(err)
 			}

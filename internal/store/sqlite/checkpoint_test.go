@@ -11,7 +11,7 @@ import (
 )
 
 // Committed pages reach the database file while the store is open, well
-// before the writer's own checkpoint (every 8192 pages of WAL) would copy
+// before the writer's own checkpoint (every 32 MiB of WAL) would copy
 // them: the background checkpointer does it. Close stops it.
 func TestBackgroundCheckpoint(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "ckpt.db")

@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/url"
+	"os"
 	"path/filepath"
 	gosync "sync"
 	"time"
@@ -60,16 +61,21 @@ func Open(ctx context.Context, path string, logger *slog.Logger) (*Store, error)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: database path %q: %w", path, err)
 	}
+	pages, err := create(ctx, abs)
+	if err != nil {
+		return nil, err
+	}
 	// Page caches are what bounds the store's memory: the writer gets 16 MiB,
 	// each of the (at most 4) readers 4 MiB, whatever the data size. Larger
 	// caches bought no speed (`qflow bench`, 10k hosts or assets: the same
 	// wall time with 64/16 MiB) but cost up to 128 MiB of RSS once filled.
-	// The WAL is checkpointed every 8192 pages (32 MiB) instead of 1000: a
-	// sync rewrites the same index pages batch after batch, and each
-	// checkpoint copies them into the file again (BenchmarkLoad: ~6 %).
+	// The WAL is checkpointed every 32 MiB (8192 pages of 4 KiB) instead of
+	// SQLite's 1000 pages: a sync rewrites the same index pages batch after
+	// batch, and each checkpoint copies them into the file again
+	// (BenchmarkLoad: ~6 %).
 	dsn := func(txlock string, cacheKiB int) string {
 		q := url.Values{}
-		for _, p := range []string{"journal_mode(WAL)", "busy_timeout(15000)", "foreign_keys(1)", "synchronous(NORMAL)", "wal_autocheckpoint(8192)", fmt.Sprintf("cache_size(-%d)", cacheKiB)} {
+		for _, p := range []string{"journal_mode(WAL)", "busy_timeout(15000)", "foreign_keys(1)", "synchronous(NORMAL)", fmt.Sprintf("wal_autocheckpoint(%d)", walBytes/pages), fmt.Sprintf("cache_size(-%d)", cacheKiB)} {
 			q.Add("_pragma", p)
 		}
 		if txlock != "" {
@@ -102,6 +108,48 @@ func Open(ctx context.Context, path string, logger *slog.Logger) (*Store, error)
 		return nil, err
 	}
 	return s, nil
+}
+
+// pageSize is the page size of a database qflow creates. With SQLite's
+// default of 4 KiB every page written to the WAL costs its own system
+// calls. With 16 KiB pages (runs alternated with 4 KiB): a full VMDR sync
+// of 10,000 hosts into a filled database took 15 % less time, a first CSAM
+// load 6 % less, a first VMDR load the same; peak RSS fell by 10-25 MB (the
+// caches are sized in KiB, not pages) and the VMDR file by 7 %.
+const pageSize = 16384
+
+// walBytes is how much WAL the writer lets grow before it checkpoints.
+const walBytes = 32 << 20
+
+// create gives a new (absent or empty) database file at path its page
+// size, and returns the page size of the file, new or not. The page size
+// is fixed once the file has a header, and Open's connections set
+// journal_mode=WAL, which writes one, before any other pragma could run;
+// so a plain connection writes the header first. An existing database
+// keeps its page size (VACUUM would change it).
+func create(ctx context.Context, path string) (int, error) {
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(15000)")
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: create %s: %w", path, err)
+	}
+	defer db.Close()
+	if fi, err := os.Stat(path); err != nil || fi.Size() == 0 {
+		for _, q := range []string{fmt.Sprintf("PRAGMA page_size=%d", pageSize), "PRAGMA journal_mode=WAL"} {
+			if _, err := db.ExecContext(ctx, q); err != nil {
+				return 0, fmt.Errorf("sqlite: create %s: %s: %w (is the directory writable?)", path, q, err)
+			}
+		}
+	}
+	var n int
+	// schema_version reads the header (page_size alone answers 4096 for
+	// any file).
+	if err := db.QueryRowContext(ctx, "PRAGMA schema_version").Scan(&n); err != nil {
+		return 0, fmt.Errorf("sqlite: open %s: %w (is it an SQLite database?)", path, err)
+	}
+	if err := db.QueryRowContext(ctx, "PRAGMA page_size").Scan(&n); err != nil {
+		return 0, fmt.Errorf("sqlite: open %s: read its page size: %w (is it an SQLite database?)", path, err)
+	}
+	return n, db.Close()
 }
 
 // Page cache sizes (KiB) of the writer connection, and of the writer while

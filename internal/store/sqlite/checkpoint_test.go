@@ -11,7 +11,7 @@ import (
 )
 
 // Committed pages reach the database file while the store is open, well
-// before the writer's own checkpoint (every 32 MiB of WAL) would copy
+// before the writer's own checkpoint (every 8192 pages of WAL) would copy
 // them: the background checkpointer does it. Close stops it.
 func TestBackgroundCheckpoint(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "ckpt.db")
@@ -27,7 +27,7 @@ func TestBackgroundCheckpoint(t *testing.T) {
 		return fi.Size()
 	}
 	before := size()
-	big := strings.Repeat("x", 2<<20) // 512 pages: far below the writer's checkpoint
+	big := strings.Repeat("x", 2<<20) // 128 pages of 16 KiB: far below the writer's checkpoint
 	err = st.Update(t.Context(), store.Lock{}, func(tx store.Tx) error { return tx.SetSetting(t.Context(), "big", big) })
 	if err != nil {
 		t.Fatal(err)

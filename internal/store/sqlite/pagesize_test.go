@@ -9,7 +9,7 @@ import (
 )
 
 // A database qflow creates gets 16 KiB pages; one that exists keeps its
-// own, and the WAL is checkpointed at the same size in bytes either way.
+// own. The writer checkpoints every walPages pages either way.
 func TestPageSize(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
@@ -69,8 +69,8 @@ func TestPageSize(t *testing.T) {
 			if ps != tc.want {
 				t.Errorf("page_size = %d, want %d", ps, tc.want)
 			}
-			if ckpt*ps != walBytes {
-				t.Errorf("wal_autocheckpoint = %d pages of %d bytes, want %d bytes", ckpt, ps, walBytes)
+			if ckpt != walPages {
+				t.Errorf("wal_autocheckpoint = %d pages, want %d", ckpt, walPages)
 			}
 			var mode string
 			if err := st.r.QueryRowContext(t.Context(), `PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {

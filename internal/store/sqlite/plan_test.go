@@ -6,24 +6,40 @@ import (
 	"testing"
 )
 
-// The summary every sync prints must not read whole tables row by row: its
-// top software reads an index alone (a covering index), so that an
-// incremental sync does not pay for every install stored.
-func TestTopSoftwareReadsTheIndexAlone(t *testing.T) {
+// The summary every sync prints must not read whole tables row by row, nor
+// pass every row through a temporary B-tree: its top lists read covering
+// indexes alone, the bounds in group order and the exact counts by key.
+func TestTopListsReadTheIndexAlone(t *testing.T) {
 	st, err := Open(t.Context(), filepath.Join(t.TempDir(), "plan.db"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	plan := queryPlan(t, st, topSoftwareQuery, 5)
-	var installs string
-	for _, d := range plan {
-		if strings.Contains(d, " i ") || strings.HasSuffix(d, " i") {
-			installs = d
-		}
-	}
-	if !strings.Contains(installs, "COVERING INDEX installed_software_software") {
-		t.Errorf("installs read by %q, want the covering index installed_software_software; plan: %q", installs, plan)
+	for _, c := range []struct {
+		name, q, table, index string
+		args                  []any
+		tempOK                string // a temporary B-tree allowed (over the groups, not the rows)
+	}{
+		{"software bounds", topSoftwareBounds, "installed_software", "installed_software_software", nil, "GROUP BY"},
+		{"software exact", topSoftwareExact, "installed_software", "installed_software_software", []any{"x"}, "count(DISTINCT)"},
+		{"QID bounds", topQIDsBounds, "findings", "findings_qid", nil, ""},
+		{"QID exact", topQIDsExact, "findings", "findings_qid", []any{1}, "count(DISTINCT)"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			plan := queryPlan(t, st, c.q, c.args...)
+			read := ""
+			for _, d := range plan {
+				if strings.Contains(d, " "+c.table+" ") || strings.HasSuffix(d, " i") || strings.Contains(d, " i ") {
+					read = d
+				}
+				if strings.Contains(d, "TEMP B-TREE") && (c.tempOK == "" || !strings.Contains(d, c.tempOK)) {
+					t.Errorf("plan has %q; plan: %q", d, plan)
+				}
+			}
+			if !strings.Contains(read, "COVERING INDEX "+c.index) {
+				t.Errorf("%s read by %q, want the covering index %s; plan: %q", c.table, read, c.index, plan)
+			}
+		})
 	}
 }
 

@@ -157,16 +157,6 @@ func (s *Store) TopOperatingSystems(ctx context.Context, n int) ([]store.NameCou
 	return s.top(ctx, `SELECT coalesce(os_name, '(unknown)'), count(*) c FROM assets WHERE state = 'active' GROUP BY 1 ORDER BY c DESC, 1 LIMIT ?`, n)
 }
 
-// TopSoftware returns the software installed on the most assets.
-func (s *Store) TopSoftware(ctx context.Context, n int) ([]store.NameCount, error) {
-	return s.top(ctx, topSoftwareQuery, n)
-}
-
-// topSoftwareQuery reads the index installed_software_software (software_id,
-// asset_id) alone, not the installs (migration 8).
-const topSoftwareQuery = `SELECT s.name, count(DISTINCT i.asset_id) c FROM installed_software i JOIN software s ON s.id = i.software_id
-		GROUP BY s.name ORDER BY c DESC, s.name LIMIT ?`
-
 func (s *Store) top(ctx context.Context, q string, n int) ([]store.NameCount, error) {
 	rows, err := s.r.QueryContext(ctx, q, n)
 	if err != nil {
@@ -258,33 +248,6 @@ func (s *Store) FindingTotals(ctx context.Context) (store.FindingTotals, error) 
 		}
 	}
 	return t, rows.Err()
-}
-
-// TopQIDs returns the QIDs open (not Fixed) on the most hosts, named by
-// their KnowledgeBase title where known.
-func (s *Store) TopQIDs(ctx context.Context, n int) ([]store.NameCount, error) {
-	// A scan of the findings_qid index alone (it holds every column used),
-	// titles joined to the top n only. While a first load has deferred
-	// that index (deferred_indexes), the table is read instead.
-	from := `findings INDEXED BY findings_qid`
-	var one int
-	err := s.r.QueryRowContext(ctx, `SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'findings_qid'`).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		from = `findings`
-	} else if err != nil {
-		return nil, fmt.Errorf("sqlite: top QIDs: %w", err)
-	}
-	return s.top(ctx, topQIDsQuery(from), n)
-}
-
-// topQIDsQuery counts the hosts of each open QID in from (the findings
-// table, with or without an index hint).
-func topQIDsQuery(from string) string {
-	return `SELECT t.qid || coalesce(' ' || v.title, ''), t.c FROM (
-			SELECT qid, count(DISTINCT record_id) c FROM ` + from + `
-			WHERE state = 'active' AND coalesce(status, '') <> 'Fixed' AND type <> 'Info'
-			GROUP BY qid ORDER BY c DESC, qid LIMIT ?) t
-		LEFT JOIN vulns v ON v.qid = t.qid ORDER BY t.c DESC, t.qid`
 }
 
 // RiskList returns the scored active assets by TruRisk, highest first, with their open

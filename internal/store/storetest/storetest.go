@@ -78,6 +78,7 @@ func scenarios() []scenario {
 		{"Risk/CriticalityBandsAndLists", testRiskCriticality},
 		// The rest of the surface.
 		{"Maps", testMaps},
+		{"Summary/TopListsCountEachAssetOnce", testTopLists},
 		{"RulesSettingsJunk", testRulesSettingsJunk},
 		{"TxLookupsSeeEarlierWrites", testTxLookups},
 		{"LockRun", testLockRun},

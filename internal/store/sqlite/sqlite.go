@@ -45,6 +45,7 @@ type Store struct {
 	// The checkpointer copies committed WAL frames into the database file
 	// on its own connection, off the writer's path (see checkpointer).
 	ckpt     chan struct{} // a commit happened (buffer 1)
+	ckptNow  chan struct{} // a run ended: checkpoint without waiting (buffer 1)
 	ckptStop context.CancelFunc
 	ckptDone chan struct{}
 }
@@ -54,6 +55,11 @@ var _ store.Store = (*Store)(nil)
 // Open opens (creating if needed) the database at path and applies pending
 // migrations.
 func Open(ctx context.Context, path string, logger *slog.Logger) (*Store, error) {
+	return open(ctx, path, logger, checkpointInterval)
+}
+
+// open is Open with the background checkpoints at most every ckptEvery.
+func open(ctx context.Context, path string, logger *slog.Logger, ckptEvery time.Duration) (*Store, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
@@ -103,10 +109,10 @@ func Open(ctx context.Context, path string, logger *slog.Logger) (*Store, error)
 	}
 	r.SetMaxOpenConns(4)
 	s := &Store{path: abs, w: w, r: r, log: logger, swCache: map[swKey]int64{}, running: map[string]bool{},
-		ckpt: make(chan struct{}, 1), ckptDone: make(chan struct{})}
+		ckpt: make(chan struct{}, 1), ckptNow: make(chan struct{}, 1), ckptDone: make(chan struct{})}
 	cctx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	s.ckptStop = stop
-	go s.checkpointer(cctx)
+	go s.checkpointer(cctx, ckptEvery)
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -164,28 +170,48 @@ const (
 const checkpointInterval = 200 * time.Millisecond
 
 // checkpointer runs passive WAL checkpoints on a reader connection after
-// commits, at most one per checkpointInterval, until ctx ends. A passive
+// commits, at most one per interval every, until ctx ends. A passive
 // checkpoint never blocks the writer; it copies the frames committed so
 // far into the database file, so that the writer's own checkpoint (every
 // 8192 pages of WAL) finds little left to copy: in the profiles that copy
 // was some 5 % of the writer's time, on the sync's critical path.
-func (s *Store) checkpointer(ctx context.Context) {
+//
+// When a run ends (its run lock is released) it checkpoints at once: the
+// last transactions' frames then go into the file, with their fsync, while
+// the caller reads its summary, instead of in Close, which copies whatever
+// is left and is the last thing a `qflow sync` waits for. In an
+// incremental VMDR sync of 100 changed hosts Close took 0.17-0.25 s, most
+// of it that copy. A checkpoint is never interrupted: Close waits for the
+// one under way, whose work it would otherwise redo.
+func (s *Store) checkpointer(ctx context.Context, every time.Duration) {
 	defer close(s.ckptDone)
+	run := context.WithoutCancel(ctx)
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-s.ckpt:
+		case <-s.ckptNow:
 		}
 		var busy, log, done int
-		if err := s.r.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &log, &done); err != nil && ctx.Err() == nil {
+		if err := s.r.QueryRowContext(run, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &log, &done); err != nil {
 			s.log.Debug("sqlite: background checkpoint", "error", err)
 		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(checkpointInterval):
+		case <-time.After(every):
+		case <-s.ckptNow:
+			wake(s.ckpt)
 		}
+	}
+}
+
+// wake signals ch (buffer 1) unless a signal is pending.
+func wake(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
 	}
 }
 

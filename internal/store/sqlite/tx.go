@@ -128,10 +128,7 @@ func (s *Store) Update(ctx context.Context, lock store.Lock, fn func(store.Tx) e
 		}
 		return fmt.Errorf("sqlite: commit: %w", err)
 	}
-	select { // wake the checkpointer
-	case s.ckpt <- struct{}{}:
-	default:
-	}
+	wake(s.ckpt)
 	if len(x.pending) > 0 {
 		s.swMu.Lock()
 		for k, v := range x.pending { // committed: the new catalog ids are real now
@@ -1265,5 +1262,6 @@ func (s *Store) LockRun(ctx context.Context, lock store.Lock) (func(), error) {
 		delete(s.running, key)
 		s.mu.Unlock()
 		unlockFile()
+		wake(s.ckptNow) // see checkpointer
 	}, nil
 }

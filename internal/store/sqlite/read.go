@@ -158,20 +158,11 @@ func (s *Store) TopOperatingSystems(ctx context.Context, n int) ([]store.NameCou
 }
 
 func (s *Store) top(ctx context.Context, q string, n int) ([]store.NameCount, error) {
-	rows, err := s.r.QueryContext(ctx, q, n)
+	out, err := top(ctx, s.r, q, n)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: top: %w", err)
 	}
-	defer rows.Close()
-	var out []store.NameCount
-	for rows.Next() {
-		var nc store.NameCount
-		if err := rows.Scan(&nc.Name, &nc.Count); err != nil {
-			return nil, fmt.Errorf("sqlite: top: %w", err)
-		}
-		out = append(out, nc)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Quarantine lists quarantined records, newest first.

@@ -202,9 +202,14 @@ const topQIDsQuery = `SELECT t.qid || coalesce(' ' || v.title, ''), t.c FROM (
 			GROUP BY qid ORDER BY c DESC, qid LIMIT ?) t
 		LEFT JOIN vulns v ON v.qid = t.qid ORDER BY t.c DESC, t.qid`
 
+// querier is a reader: the pool or a read transaction.
+type querier interface {
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+}
+
 // top reads a list of names and counts from q, whose one parameter is n.
-func top(ctx context.Context, tx *sql.Tx, q string, n int) ([]store.NameCount, error) {
-	rows, err := tx.QueryContext(ctx, q, n)
+func top(ctx context.Context, db querier, q string, n int) ([]store.NameCount, error) {
+	rows, err := db.QueryContext(ctx, q, n)
 	if err != nil {
 		return nil, err
 	}

@@ -85,21 +85,10 @@ type Junk struct {
 // ids, records them and re-decides the grouping of the records that carry
 // them.
 func LearnJunk(ctx context.Context, rules Rules, p Policy, ids Identifiers, c Carriers) ([]Junk, error) {
-	used := map[Attribute]bool{}
-	for _, r := range rules {
-		for _, a := range r.Attributes {
-			used[a] = used[a] || r.Enabled
-		}
-	}
-	for _, a := range p.Veto {
-		used[a] = true
-	}
 	var out []Junk
+	asked := CarrierQueries(rules, p, ids)
 	for _, a := range Attributes {
-		if a == NativeKey || !used[a] {
-			continue
-		}
-		for _, v := range ids[a] {
+		for _, v := range asked[a] {
 			got, err := c.Carriers(ctx, a, v, p.JunkThreshold+1)
 			if err != nil {
 				return nil, fmt.Errorf("identify: who carries %s %q: %w", a, v, err)
@@ -118,6 +107,44 @@ func LearnJunk(ctx context.Context, rules Rules, p Policy, ids Identifiers, c Ca
 		}
 	}
 	return out, nil
+}
+
+// CarrierQueries returns the identifiers of ids whose carriers LearnJunk
+// reads: those of the attributes that match or veto, native keys aside.
+func CarrierQueries(rules Rules, p Policy, ids Identifiers) Identifiers {
+	used := map[Attribute]bool{}
+	for _, r := range rules {
+		for _, a := range r.Attributes {
+			used[a] = used[a] || r.Enabled
+		}
+	}
+	for _, a := range p.Veto {
+		used[a] = true
+	}
+	out := Identifiers{}
+	for a, vs := range ids {
+		if a != NativeKey && used[a] && len(vs) > 0 {
+			out[a] = vs
+		}
+	}
+	return out
+}
+
+// AssetQueries returns the identifiers of ids that Resolve may look up
+// assets by: those of the attributes of enabled rules.
+func AssetQueries(rules Rules, ids Identifiers) Identifiers {
+	out := Identifiers{}
+	for _, r := range rules {
+		if !r.Enabled {
+			continue
+		}
+		for _, a := range r.Attributes {
+			if vs := ids[a]; len(vs) > 0 {
+				out[a] = vs
+			}
+		}
+	}
+	return out
 }
 
 // Without returns ids without the junk values.

@@ -25,6 +25,9 @@ func (x txIndex) Assets(ctx context.Context, a identify.Attribute, value string)
 	if x.isJunk(a, value) {
 		return nil, nil
 	}
+	if got, ok := x.p.look.assets(store.Identifier{Attribute: string(a), Value: value}); ok {
+		return got, nil
+	}
 	return x.p.tx.AssetsWith(ctx, string(a), value)
 }
 
@@ -38,15 +41,81 @@ func (x txIndex) Values(ctx context.Context, asset int64, a identify.Attribute) 
 
 // Carriers answers identify.Carriers for the run's subscription.
 func (x txIndex) Carriers(ctx context.Context, a identify.Attribute, value string, limit int) (identify.Identifiers, error) {
-	m, err := x.p.tx.Carriers(ctx, x.p.run.Subscription, string(a), value, limit)
-	if err != nil {
-		return nil, err
+	m, ok := x.p.look.carriers(store.Identifier{Attribute: string(a), Value: value}, limit)
+	if !ok {
+		var err error
+		if m, err = x.p.tx.Carriers(ctx, x.p.run.Subscription, string(a), value, limit); err != nil {
+			return nil, err
+		}
 	}
 	out := identify.Identifiers{}
 	for k, vs := range m {
-		out[identify.Attribute(k)] = vs
+		out[identify.Attribute(k)] = slices.Clone(vs)
 	}
 	return out, nil
+}
+
+// lookups are the answers of one store.Tx.LookupIdentifiers, fetched for
+// the lookups identification is about to make, so that a store over a
+// network answers a record's lookups in one round trip instead of one
+// each. They hold only as long as nothing is written: the planner fetches
+// them right before the reads and drops them before its next write.
+type lookups struct {
+	ans   store.IdentifierAnswers
+	asked map[store.Identifier]uint8 // askedAssets | askedCarriers
+	limit int
+}
+
+const (
+	askedAssets uint8 = 1 << iota
+	askedCarriers
+)
+
+// assets returns the answer of AssetsWith(id) if it was fetched.
+func (l *lookups) assets(id store.Identifier) ([]int64, bool) {
+	if l == nil || l.asked[id]&askedAssets == 0 {
+		return nil, false
+	}
+	return slices.Clone(l.ans.Assets[id]), true
+}
+
+// carriers returns the answer of Carriers(id, limit) if it was fetched.
+func (l *lookups) carriers(id store.Identifier, limit int) (map[string][]string, bool) {
+	if l == nil || l.asked[id]&askedCarriers == 0 || limit != l.limit {
+		return nil, false
+	}
+	return l.ans.Carriers[id], true
+}
+
+// fetch answers at once the lookups of carriers and assets (without the
+// junk values) that identification is about to make; see lookups.
+func (p *planner) fetch(carriers, assets identify.Identifiers) error {
+	p.look = nil
+	q := store.IdentifierLookup{Subscription: p.run.Subscription, Limit: p.policy.JunkThreshold + 1}
+	asked := map[store.Identifier]uint8{}
+	add := func(ids identify.Identifiers, bit uint8, to *[]store.Identifier) {
+		for _, a := range identify.Attributes {
+			for _, v := range ids[a] {
+				id := store.Identifier{Attribute: string(a), Value: v}
+				if p.junk[id] || asked[id]&bit != 0 {
+					continue
+				}
+				asked[id] |= bit
+				*to = append(*to, id)
+			}
+		}
+	}
+	add(carriers, askedCarriers, &q.Carriers)
+	add(assets, askedAssets, &q.Assets)
+	if len(asked) == 0 {
+		return nil
+	}
+	ans, err := p.tx.LookupIdentifiers(p.ctx, q)
+	if err != nil {
+		return fmt.Errorf("look up identifiers: %w", err)
+	}
+	p.look = &lookups{ans: ans, asked: asked, limit: q.Limit}
+	return nil
 }
 
 // flatten lists identifiers as store rows.
@@ -79,8 +148,10 @@ func flatten(ids identify.Identifiers) []store.Identifier {
 // that may match (without junk). Values that this record shows to be shared
 // by more machines than the threshold are learned as junk first, and the
 // assets whose records they held together are re-decided (split where
-// nothing else holds them together).
-func (p *planner) identifiers(rec *model.Record) (all, usable identify.Identifiers, err error) {
+// nothing else holds them together). The lookups are fetched at once (see
+// lookups), with those of the assets too when withAssets is set (nothing
+// is written before the record is resolved).
+func (p *planner) identifiers(rec *model.Record, withAssets bool) (all, usable identify.Identifiers, err error) {
 	all = identify.Of(rec, p.run.Subscription)
 	var known []identify.Junk
 	for a, vs := range all {
@@ -91,9 +162,19 @@ func (p *planner) identifiers(rec *model.Record) (all, usable identify.Identifie
 		}
 	}
 	ids := all.Without(known)
+	var assets identify.Identifiers
+	if withAssets {
+		assets = identify.AssetQueries(p.s.rules, ids)
+	}
+	if err := p.fetch(identify.CarrierQueries(p.s.rules, p.policy, ids), assets); err != nil {
+		return nil, nil, err
+	}
 	learned, err := identify.LearnJunk(p.ctx, p.s.rules, p.policy, ids, txIndex{p})
 	if err != nil {
 		return nil, nil, err
+	}
+	if len(learned) > 0 {
+		p.look = nil // learning writes
 	}
 	for _, j := range learned {
 		if err := p.learnJunk(j); err != nil {
@@ -194,11 +275,12 @@ func (p *planner) merge(survivor int64, others []int64, recordID int64) error {
 // rules (an existing asset's ID, or 0 for a new one; Decision.Merge the
 // other assets it links) and returns the record's identifiers to save.
 func (p *planner) identify(rec *model.Record) (identify.Identifiers, identify.Decision, error) {
-	all, usable, err := p.identifiers(rec)
+	all, usable, err := p.identifiers(rec, true)
 	if err != nil {
 		return nil, identify.Decision{}, err
 	}
 	d, err := identify.Resolve(p.ctx, p.s.rules, p.policy, usable, txIndex{p})
+	p.look = nil
 	if err != nil {
 		return nil, identify.Decision{}, err
 	}
@@ -208,14 +290,19 @@ func (p *planner) identify(rec *model.Record) (identify.Identifiers, identify.De
 // relink saves the identifiers of an existing record whose content changed
 // and merges the assets they now link to its asset (the older survives).
 func (p *planner) relink(rec *model.Record, recordID, assetID int64) error {
-	all, usable, err := p.identifiers(rec)
+	all, usable, err := p.identifiers(rec, false)
 	if err != nil {
 		return err
 	}
+	p.look = nil
 	if err := p.tx.SaveIdentifiers(p.ctx, recordID, assetID, flatten(all)); err != nil {
 		return fmt.Errorf("save identifiers: %w", err)
 	}
+	if err := p.fetch(nil, identify.AssetQueries(p.s.rules, usable)); err != nil {
+		return err
+	}
 	d, err := identify.Resolve(p.ctx, p.s.rules, p.policy, usable, txIndex{p})
+	p.look = nil
 	if err != nil {
 		return err
 	}

@@ -35,6 +35,8 @@ type planner struct {
 	junk   map[store.Identifier]bool
 	// done are the records written earlier in this batch, by native key.
 	done map[string]bool
+	// look are identification's lookups fetched at once, while they hold.
+	look *lookups
 }
 
 func (s *Sink) newPlanner(ctx context.Context, tx store.Tx, run *sync.Run) (*planner, error) {

@@ -115,6 +115,10 @@ type Tx interface {
 	// identifier, their machine identifiers (bios_serial, hardware_uuid,
 	// agent_id, other than attribute): at most about 3×limit values.
 	Carriers(ctx context.Context, subscription, attribute, value string, limit int) (map[string][]string, error)
+	// LookupIdentifiers answers many AssetsWith and Carriers lookups at
+	// once, as they would be answered one by one at this point of the
+	// transaction: a store over a network does it in one round trip.
+	LookupIdentifiers(ctx context.Context, q IdentifierLookup) (IdentifierAnswers, error)
 	// AssetRecords returns the records of an asset (ascending by id) with
 	// their identifiers.
 	AssetRecords(ctx context.Context, asset int64) ([]RecordIdentifiers, error)
@@ -198,6 +202,22 @@ type FindingState struct {
 // Identifier is one identifier value of a record.
 type Identifier struct {
 	Attribute, Value string
+}
+
+// IdentifierLookup asks for AssetsWith of each of Assets and for
+// Carriers(Subscription, ·, Limit) of each of Carriers.
+type IdentifierLookup struct {
+	Assets       []Identifier
+	Subscription string
+	Carriers     []Identifier
+	Limit        int
+}
+
+// IdentifierAnswers are the answers to an IdentifierLookup, by identifier;
+// an identifier asked for and absent has no asset or no carrier.
+type IdentifierAnswers struct {
+	Assets   map[Identifier][]int64
+	Carriers map[Identifier]map[string][]string
 }
 
 // RecordIdentifiers are a record's stored identifiers.

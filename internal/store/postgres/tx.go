@@ -287,6 +287,65 @@ func (t *tx) Carriers(ctx context.Context, subscription, attribute, value string
 	return out, nil
 }
 
+// LookupIdentifiers implements store.Tx: both lookups go in one batch, one
+// round trip, each identifier answered as AssetsWith and Carriers would.
+func (t *tx) LookupIdentifiers(ctx context.Context, q store.IdentifierLookup) (store.IdentifierAnswers, error) {
+	out := store.IdentifierAnswers{Assets: make(map[store.Identifier][]int64, len(q.Assets)),
+		Carriers: make(map[store.Identifier]map[string][]string, len(q.Carriers))}
+	split := func(ids []store.Identifier) (attrs, vals []string) {
+		attrs, vals = make([]string, len(ids)), make([]string, len(ids))
+		for i, id := range ids {
+			attrs[i], vals[i] = id.Attribute, id.Value
+		}
+		return attrs, vals
+	}
+	b := &pgx.Batch{}
+	if len(q.Assets) > 0 {
+		attrs, vals := split(q.Assets)
+		// LATERAL: one index lookup per identifier, as AssetsWith makes
+		// (a join is planned as a scan of every identifier).
+		b.Queue(`SELECT u.a, u.v, x.asset_id FROM unnest($1::text[], $2::text[]) AS u(a, v)
+			CROSS JOIN LATERAL (SELECT DISTINCT asset_id FROM asset_identifiers WHERE attribute = u.a AND value = u.v) x
+			ORDER BY 3`, attrs, vals).Query(func(rows pgx.Rows) error {
+			var id store.Identifier
+			var asset int64
+			_, err := pgx.ForEachRow(rows, []any{&id.Attribute, &id.Value, &asset}, func() error {
+				out.Assets[id] = append(out.Assets[id], asset)
+				return nil
+			})
+			return err
+		})
+	}
+	if len(q.Carriers) > 0 {
+		attrs, vals := split(q.Carriers)
+		b.Queue(`SELECT u.a, u.v, c.attribute, c.value FROM unnest($2::text[], $3::text[]) AS u(a, v)
+			CROSS JOIN LATERAL (SELECT DISTINCT o.attribute, o.value FROM asset_identifiers x
+				JOIN asset_records r ON r.id = x.record_id AND r.subscription = $1
+				JOIN asset_identifiers o ON o.record_id = x.record_id AND o.attribute IN ('bios_serial', 'hardware_uuid', 'agent_id') AND o.attribute <> x.attribute
+				WHERE x.attribute = u.a AND x.value = u.v LIMIT $4) c`, q.Subscription, attrs, vals, 3*q.Limit).Query(func(rows pgx.Rows) error {
+			var id store.Identifier
+			var a, v string
+			_, err := pgx.ForEachRow(rows, []any{&id.Attribute, &id.Value, &a, &v}, func() error {
+				m := out.Carriers[id]
+				if m == nil {
+					m = map[string][]string{}
+					out.Carriers[id] = m
+				}
+				m[a] = append(m[a], v)
+				return nil
+			})
+			return err
+		})
+	}
+	if b.Len() == 0 {
+		return out, nil
+	}
+	if err := t.tx.SendBatch(ctx, b).Close(); err != nil {
+		return out, fmt.Errorf("postgres: look up %d identifiers: %w", len(q.Assets)+len(q.Carriers), err)
+	}
+	return out, nil
+}
+
 // AssetRecords implements store.Tx.
 func (t *tx) AssetRecords(ctx context.Context, asset int64) ([]store.RecordIdentifiers, error) {
 	rows, err := t.tx.Query(ctx, `SELECT r.id, i.attribute, i.value FROM asset_records r LEFT JOIN asset_identifiers i ON i.record_id = r.id

@@ -514,6 +514,32 @@ func (x *tx) Carriers(_ context.Context, subscription, attribute, value string, 
 	return out, rows.Err()
 }
 
+// LookupIdentifiers implements store.Tx one lookup at a time: in process,
+// a lookup costs no round trip.
+func (x *tx) LookupIdentifiers(ctx context.Context, q store.IdentifierLookup) (store.IdentifierAnswers, error) {
+	out := store.IdentifierAnswers{Assets: make(map[store.Identifier][]int64, len(q.Assets)),
+		Carriers: make(map[store.Identifier]map[string][]string, len(q.Carriers))}
+	for _, id := range q.Assets {
+		got, err := x.AssetsWith(ctx, id.Attribute, id.Value)
+		if err != nil {
+			return out, err
+		}
+		if len(got) > 0 {
+			out.Assets[id] = got
+		}
+	}
+	for _, id := range q.Carriers {
+		got, err := x.Carriers(ctx, q.Subscription, id.Attribute, id.Value, q.Limit)
+		if err != nil {
+			return out, err
+		}
+		if len(got) > 0 {
+			out.Carriers[id] = got
+		}
+	}
+	return out, nil
+}
+
 // AssetRecords implements store.Tx.
 func (x *tx) AssetRecords(_ context.Context, asset int64) ([]store.RecordIdentifiers, error) {
 	ids, err := column[int64](x, `SELECT id FROM asset_records WHERE asset_id = ? ORDER BY id`, asset)

@@ -49,6 +49,51 @@ func check[T any](t *testing.T, what string, got T, err error, want T) error {
 	return nil
 }
 
+// lookupMatches checks that LookupIdentifiers answers ids as AssetsWith
+// and Carriers do one by one (and as want, when given), at this point of
+// the transaction.
+func lookupMatches(t *testing.T, tx store.Tx, what, subscription string, ids []store.Identifier, want *store.IdentifierAnswers) error {
+	t.Helper()
+	ctx := t.Context()
+	got, err := tx.LookupIdentifiers(ctx, store.IdentifierLookup{Assets: ids, Subscription: subscription, Carriers: ids, Limit: 10})
+	if err != nil {
+		return fmt.Errorf("%s: LookupIdentifiers: %w", what, err)
+	}
+	one := store.IdentifierAnswers{Assets: map[store.Identifier][]int64{}, Carriers: map[store.Identifier]map[string][]string{}}
+	for _, id := range ids {
+		a, err := tx.AssetsWith(ctx, id.Attribute, id.Value)
+		if err != nil {
+			return err
+		}
+		if len(a) > 0 {
+			one.Assets[id] = a
+		}
+		c, err := tx.Carriers(ctx, subscription, id.Attribute, id.Value, 10)
+		if err != nil {
+			return err
+		}
+		if len(c) > 0 {
+			one.Carriers[id] = c
+		}
+	}
+	for _, ans := range []store.IdentifierAnswers{got, one} {
+		for _, m := range ans.Carriers {
+			for _, vs := range m {
+				slices.Sort(vs) // in no particular order
+			}
+		}
+	}
+	if diff := gocmp.Diff(one, got); diff != "" {
+		t.Errorf("%s: LookupIdentifiers against AssetsWith and Carriers one by one (-one +batched):\n%s", what, diff)
+	}
+	if want != nil {
+		if diff := gocmp.Diff(*want, got); diff != "" {
+			t.Errorf("%s: LookupIdentifiers (-want +got):\n%s", what, diff)
+		}
+	}
+	return nil
+}
+
 // The lookups of a transaction see the writes made earlier in it: new
 // assets, records and identifiers, merges, splits, applied rows, settings
 // and junk. Committed, they are what the readers see.
@@ -90,6 +135,16 @@ func testTxLookups(t *testing.T, st store.Store, _ opener) {
 		if err := check(t, "Carriers", carriers, err, map[string][]string{"bios_serial": {"SN-TX-1"}}); err != nil {
 			return err
 		}
+		asked := append(slices.Clone(ids1), ids2[0], store.Identifier{Attribute: "fqdn", Value: "nobody.example.com"})
+		err = lookupMatches(t, tx, "after SaveIdentifiers", subscription, asked, &store.IdentifierAnswers{
+			Assets:   map[store.Identifier][]int64{ids1[0]: {a1}, ids1[1]: {a1}},
+			Carriers: map[store.Identifier]map[string][]string{ids1[1]: {"bios_serial": {"SN-TX-1"}}}})
+		if err != nil {
+			return err
+		}
+		if err := lookupMatches(t, tx, "of another subscription", subscription+"-other", asked, nil); err != nil {
+			return err
+		}
 
 		// A second asset sharing the FQDN, and the first merged into it.
 		if a2, err = tx.InsertAsset(ctx, store.AssetSummary{Name: "web-1b"}, now); err != nil {
@@ -110,6 +165,14 @@ func testTxLookups(t *testing.T, st store.Store, _ opener) {
 		}
 		got, err = tx.AssetsWith(ctx, "fqdn", "web-1.corp.example.com")
 		if err := check(t, "AssetsWith after MergeAssets", got, err, []int64{a2}); err != nil {
+			return err
+		}
+		err = lookupMatches(t, tx, "after MergeAssets", subscription, asked, &store.IdentifierAnswers{
+			Assets: map[store.Identifier][]int64{ids1[0]: {a2}, ids1[1]: {a2}, ids2[0]: {a2}},
+			// Carriers are the records' machine identifiers, not the asset's.
+			Carriers: map[store.Identifier]map[string][]string{
+				ids1[1]: {"agent_id": {"a9e70000-0000-4000-8000-000000000042"}, "bios_serial": {"SN-TX-1"}}}})
+		if err != nil {
 			return err
 		}
 		all, err := tx.AssetIDs(ctx)
@@ -136,6 +199,9 @@ func testTxLookups(t *testing.T, st store.Store, _ opener) {
 		}
 		got, err = tx.AssetsWith(ctx, "agent_id", "a9e70000-0000-4000-8000-000000000042")
 		if err := check(t, "AssetsWith after MoveRecords", got, err, []int64{a3}); err != nil {
+			return err
+		}
+		if err := lookupMatches(t, tx, "after MoveRecords", subscription, asked, nil); err != nil {
 			return err
 		}
 		recs, err = tx.Records(ctx, "CSAM", subscription, []string{"41", "42"})

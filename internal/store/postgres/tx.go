@@ -17,8 +17,8 @@ import (
 type tx struct {
 	s  *Store
 	tx pgx.Tx
-	// staged holds the staging tables created in this transaction (they
-	// are dropped at its end).
+	// staged holds the staging tables this transaction has filled (see
+	// tx.load).
 	staged map[string]bool
 }
 

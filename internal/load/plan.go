@@ -336,32 +336,24 @@ func (p *planner) record(rec *model.Record, hash string, pre *prepared, prior st
 		if err != nil {
 			return err
 		}
+		nr := store.NewRecord{Source: string(rec.Source), Subscription: p.run.Subscription, NativeKey: rec.NativeKey, RunID: p.run.ID, At: p.now}
+		var newAsset *store.AssetSummary
 		if d.New() {
-			if assetID, err = p.tx.InsertAsset(p.ctx, sum, p.now); err != nil {
-				return fmt.Errorf("insert asset: %w", err)
-			}
+			newAsset = &sum
 		} else {
-			assetID = d.AssetID
-			if err := p.tx.UpdateAsset(p.ctx, assetID, sum, overwrite, p.now); err != nil {
+			nr.AssetID, nr.IdentifiedBy = d.AssetID, d.Rule
+			if err := p.tx.UpdateAsset(p.ctx, d.AssetID, sum, overwrite, p.now); err != nil {
 				return fmt.Errorf("update asset: %w", err)
 			}
 		}
-		by := ""
-		if !d.New() {
-			by = d.Rule
-		}
-		recordID, err = p.tx.InsertRecord(p.ctx, store.NewRecord{AssetID: assetID, Source: string(rec.Source), Subscription: p.run.Subscription,
-			NativeKey: rec.NativeKey, RunID: p.run.ID, At: p.now, IdentifiedBy: by})
-		if err != nil {
-			return fmt.Errorf("insert record: %w", err)
+		// The asset (when new), the record and its identifiers at once.
+		if assetID, recordID, err = p.tx.AddRecord(p.ctx, nr, newAsset, flatten(ids)); err != nil {
+			return fmt.Errorf("add record: %w", err)
 		}
 		if d.New() {
 			p.ws.Changes = append(p.ws.Changes, store.ChangeWrite{Kind: store.ChangeAssetNew, AssetID: assetID, RecordID: recordID})
 		}
 		p.conflicts(recordID, assetID, rec, d)
-		if err := p.tx.SaveIdentifiers(p.ctx, recordID, assetID, flatten(ids)); err != nil {
-			return fmt.Errorf("save identifiers: %w", err)
-		}
 		if err := p.merge(assetID, d.Merge, recordID); err != nil {
 			return err
 		}

@@ -141,6 +141,12 @@ type Tx interface {
 	// InsertRecord creates a source record (content empty until its
 	// RecordContent is applied) and returns its id.
 	InsertRecord(ctx context.Context, r NewRecord) (int64, error)
+	// AddRecord inserts a new source record with its identifiers, on a new
+	// asset made from asset when asset is not nil (r.AssetID is then
+	// ignored), else on r.AssetID, and returns both ids: InsertAsset,
+	// InsertRecord and SaveIdentifiers in one call, which a store over a
+	// network makes in one round trip.
+	AddRecord(ctx context.Context, r NewRecord, asset *AssetSummary, ids []Identifier) (assetID, recordID int64, err error)
 	// SaveIdentifiers replaces the identifiers of a record.
 	SaveIdentifiers(ctx context.Context, recordID, assetID int64, ids []Identifier) error
 	// MoveRecords moves records, and every row of theirs, to asset.

@@ -506,6 +506,39 @@ func (t *tx) InsertRecord(ctx context.Context, r store.NewRecord) (int64, error)
 	return id, nil
 }
 
+// AddRecord implements store.Tx in one statement: the asset, the record
+// and its identifiers inserted by chained data-modifying WITH queries.
+func (t *tx) AddRecord(ctx context.Context, r store.NewRecord, asset *store.AssetSummary, ids []store.Identifier) (assetID, recordID int64, err error) {
+	attrs := make([]string, len(ids))
+	vals := make([]string, len(ids))
+	for i, id := range ids {
+		attrs[i], vals[i] = id.Attribute, cleanText(id.Value)
+	}
+	args := []any{r.Source, r.Subscription, cleanText(r.NativeKey), r.At, r.RunID, r.IdentifiedBy, attrs, vals}
+	a := `SELECT $9::bigint AS id`
+	if asset != nil {
+		sum, err := summary(*asset)
+		if err != nil {
+			return 0, 0, fmt.Errorf("postgres: insert asset: %w", err)
+		}
+		args = append(args, sum...)
+		a = `INSERT INTO assets (name, ip_address, dns_name, os_name, os_category1, os_category2, bios_serial, hw_uuid, agent_id, criticality, first_seen, last_seen)
+			VALUES ($9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $4, $4) RETURNING id`
+	} else {
+		args = append(args, r.AssetID)
+	}
+	err = t.tx.QueryRow(ctx, `WITH a AS (`+a+`),
+		r AS (INSERT INTO asset_records (asset_id, source, subscription, native_key, raw_hash, attributes, first_seen, last_seen, first_run_id, last_run_id, identified_by)
+			SELECT a.id, $1, $2, $3, '', '{}', $4, $4, $5, $5, nullif($6, '') FROM a RETURNING id, asset_id),
+		i AS (INSERT INTO asset_identifiers (attribute, value, record_id, asset_id)
+			SELECT u.a, u.v, r.id, r.asset_id FROM r, unnest($7::text[], $8::text[]) AS u(a, v) ON CONFLICT DO NOTHING)
+		SELECT asset_id, id FROM r`, args...).Scan(&assetID, &recordID)
+	if err != nil {
+		return 0, 0, fmt.Errorf("postgres: insert record %s %s: %w", r.Source, r.NativeKey, err)
+	}
+	return assetID, recordID, nil
+}
+
 // SaveIdentifiers implements store.Tx.
 func (t *tx) SaveIdentifiers(ctx context.Context, recordID, assetID int64, ids []store.Identifier) error {
 	attrs := make([]string, len(ids))

@@ -654,6 +654,22 @@ func (x *tx) InsertRecord(_ context.Context, r store.NewRecord) (int64, error) {
 	return id, err
 }
 
+// AddRecord implements store.Tx with the three calls it stands for.
+func (x *tx) AddRecord(ctx context.Context, r store.NewRecord, asset *store.AssetSummary, ids []store.Identifier) (assetID, recordID int64, err error) {
+	if asset != nil {
+		if r.AssetID, err = x.InsertAsset(ctx, *asset, r.At); err != nil {
+			return 0, 0, fmt.Errorf("insert asset: %w", err)
+		}
+	}
+	if recordID, err = x.InsertRecord(ctx, r); err != nil {
+		return 0, 0, fmt.Errorf("insert record: %w", err)
+	}
+	if err := x.SaveIdentifiers(ctx, recordID, r.AssetID, ids); err != nil {
+		return 0, 0, fmt.Errorf("save identifiers: %w", err)
+	}
+	return r.AssetID, recordID, nil
+}
+
 // SaveIdentifiers implements store.Tx.
 func (x *tx) SaveIdentifiers(_ context.Context, recordID, assetID int64, ids []store.Identifier) error {
 	if _, err := x.exec(`DELETE FROM asset_identifiers WHERE record_id = ?`, recordID); err != nil {

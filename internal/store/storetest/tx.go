@@ -204,6 +204,43 @@ func testTxLookups(t *testing.T, st store.Store, _ opener) {
 		if err := lookupMatches(t, tx, "after MoveRecords", subscription, asked, nil); err != nil {
 			return err
 		}
+
+		// AddRecord: a record on a new asset, then one on an existing asset.
+		ids4 := []store.Identifier{{Attribute: "bios_serial", Value: "SN-TX-4"}, {Attribute: "native_key", Value: "default/csam/44"}}
+		a4, r4, err := tx.AddRecord(ctx, store.NewRecord{AssetID: a3 /* ignored */, Source: "CSAM", Subscription: subscription, NativeKey: "44", RunID: run.ID, At: now},
+			&store.AssetSummary{Name: "db-4", BIOSSerial: "SN-TX-4"}, ids4)
+		if err != nil {
+			return fmt.Errorf("AddRecord on a new asset: %w", err)
+		}
+		if a4 == 0 || a4 == a2 || a4 == a3 || r4 == 0 || r4 == r1 || r4 == r2 {
+			t.Errorf("AddRecord on a new asset = asset %d, record %d; want new ones", a4, r4)
+		}
+		ids5 := []store.Identifier{{Attribute: "fqdn", Value: "db-4.corp.example.com"}}
+		a5, r5, err := tx.AddRecord(ctx, store.NewRecord{AssetID: a4, Source: "VMDR", Subscription: subscription, NativeKey: "45", RunID: run.ID, At: now, IdentifiedBy: "FQDN"}, nil, ids5)
+		if err != nil {
+			return fmt.Errorf("AddRecord on an existing asset: %w", err)
+		}
+		if a5 != a4 || r5 == 0 || r5 == r4 {
+			t.Errorf("AddRecord on asset %d = asset %d, record %d; want asset %d and a new record", a4, a5, r5, a4)
+		}
+		err = lookupMatches(t, tx, "after AddRecord", subscription, append(slices.Clone(ids4), ids5...), &store.IdentifierAnswers{
+			Assets:   map[store.Identifier][]int64{ids4[0]: {a4}, ids4[1]: {a4}, ids5[0]: {a4}},
+			Carriers: map[store.Identifier]map[string][]string{ids4[1]: {"bios_serial": {"SN-TX-4"}}}})
+		if err != nil {
+			return err
+		}
+		ar, err = tx.AssetRecords(ctx, a4)
+		if err := check(t, "AssetRecords after AddRecord", ar, err, []store.RecordIdentifiers{{RecordID: r4, Identifiers: ids4}, {RecordID: r5, Identifiers: ids5}}); err != nil {
+			return err
+		}
+		recs, err = tx.Records(ctx, "VMDR", subscription, []string{"45"})
+		if err != nil || recs["45"].ID != r5 || recs["45"].AssetID != a4 {
+			t.Errorf("Records after AddRecord: %+v, %v", recs, err)
+		}
+		vals, err = tx.AssetValues(ctx, a4, "bios_serial")
+		if err := check(t, "AssetValues after AddRecord", vals, err, []string{"SN-TX-4"}); err != nil {
+			return err
+		}
 		recs, err = tx.Records(ctx, "CSAM", subscription, []string{"41", "42"})
 		if err != nil || recs["41"].AssetID != a2 || recs["42"].AssetID != a3 {
 			t.Errorf("Records after the split: %+v, %v", recs, err)
@@ -273,7 +310,7 @@ func testTxLookups(t *testing.T, st store.Store, _ opener) {
 
 	// Committed: the readers see it all.
 	tot := totals(t, st)
-	if tot.Assets != 2 || tot.AssetRecords != 2 || tot.SoftwareInstalls != 1 || tot.Software != 1 || tot.OpenPorts != 1 {
+	if tot.Assets != 3 || tot.AssetRecords != 4 || tot.SoftwareInstalls != 1 || tot.Software != 1 || tot.OpenPorts != 1 {
 		t.Errorf("totals after the commit: %+v", tot)
 	}
 	if v, ok, err := st.Setting(ctx, "storetest.tx"); err != nil || !ok || v != "seen" {
@@ -293,7 +330,7 @@ func testTxLookups(t *testing.T, st store.Store, _ opener) {
 	if vs, err := st.VulnAttributes(ctx, []int64{100}); err != nil || vs[100]["title"] != "Weak cipher" {
 		t.Errorf("VulnAttributes %v, %v", vs, err)
 	}
-	if n := tableCounts(t, st); n["vuln_cves"] != 1 || n["findings"] != 1 || n["asset_identifiers"] != 4 {
+	if n := tableCounts(t, st); n["vuln_cves"] != 1 || n["findings"] != 1 || n["asset_identifiers"] != 7 {
 		t.Errorf("table counts %v", n)
 	}
 }

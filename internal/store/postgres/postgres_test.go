@@ -990,3 +990,60 @@ func TestApplyManyFindings(t *testing.T) {
 		t.Errorf("Changes: counts %v, %d entries, truncated %v", feed.Counts, len(feed.Changes), feed.Truncated)
 	}
 }
+
+// The staging tables of Apply outlive a transaction on their connection
+// and are emptied by its end: a write set applied after a committed one, or
+// after one rolled back (that created the tables), writes its own rows
+// only. One connection in the pool, so that every transaction meets the
+// tables the one before left.
+func TestStagingTablesAcrossTransactions(t *testing.T) {
+	t.Parallel()
+	u := pgtest.URL(t)
+	sep := "?"
+	if strings.Contains(u, "?") {
+		sep = "&"
+	}
+	s, err := postgres.Open(t.Context(), u+sep+"pool_max_conns=1", slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	run := &sync.Run{Source: "vmdr", Subscription: "sub1", Mode: sync.ModeFull, State: sync.StateProcessing, StartedAt: at, MapName: "m", MapHash: "h"}
+	var rec int64
+	update(t, s, func(tx store.Tx) error {
+		if err := tx.InsertRun(t.Context(), run); err != nil {
+			return err
+		}
+		var err error
+		_, rec, err = tx.AddRecord(t.Context(), store.NewRecord{Source: "VMDR", Subscription: "sub1", NativeKey: "h1", RunID: run.ID, At: at},
+			&store.AssetSummary{Name: "web01"}, nil)
+		return err
+	})
+	finding := func(qid int64) *store.WriteSet {
+		key := fmt.Sprintf("%d/443/tcp/0/", qid)
+		return &store.WriteSet{RunID: run.ID, Source: "vmdr", Subscription: "sub1", At: at,
+			Findings: []store.FindingWrite{{RecordID: rec, Key: key, QID: qid, Port: int64(443), Protocol: "tcp", Values: findingValues(qid, "New", 50)}},
+			Changes:  []store.ChangeWrite{{Kind: store.ChangeFindingNew, RecordID: rec, FindingKey: key, QID: qid, New: "New"}}}
+	}
+	update(t, s, func(tx store.Tx) error { return tx.Apply(t.Context(), finding(1)) })
+	// Rolled back after its Apply.
+	errStop := errors.New("stop")
+	if err := s.Update(t.Context(), store.Lock{Source: "vmdr", Subscription: "sub1"}, func(tx store.Tx) error {
+		if err := tx.Apply(t.Context(), finding(2)); err != nil {
+			return err
+		}
+		return errStop
+	}); !errors.Is(err, errStop) {
+		t.Fatalf("rolled back transaction: %v", err)
+	}
+	update(t, s, func(tx store.Tx) error { return tx.Apply(t.Context(), finding(3)) })
+	if got := queryInt(t, u, `SELECT count(*) FROM findings`); got != 2 {
+		t.Errorf("%d findings, want 2 (QIDs 1 and 3)", got)
+	}
+	if got := queryInt(t, u, `SELECT count(*) FROM changes WHERE kind = 'finding_new'`); got != 2 {
+		t.Errorf("%d finding_new changes, want 2", got)
+	}
+	if got := queryInt(t, u, `SELECT count(*) FROM findings WHERE qid = 2`); got != 0 {
+		t.Errorf("the rolled-back finding was written %d times", got)
+	}
+}

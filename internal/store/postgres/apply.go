@@ -190,13 +190,24 @@ func (t *tx) applyRecords(ctx context.Context, ws *store.WriteSet) error {
 		}
 	}
 
-	// The children the new content replaces.
-	b := &pgx.Batch{}
-	for _, tb := range recordTables {
-		b.Queue(`DELETE FROM `+tb+` WHERE record_id = ANY($1)`, ids)
+	// The children the new content replaces: none for a record inserted
+	// in this transaction whose content is not written yet.
+	var old []int64
+	for _, id := range ids {
+		if t.fresh[id] {
+			delete(t.fresh, id) // a second content of it replaces the first
+		} else {
+			old = append(old, id)
+		}
 	}
-	if err := sendBatch(ctx, t.tx, b); err != nil {
-		return fmt.Errorf("delete the rows the new contents replace: %w", err)
+	if len(old) > 0 {
+		b := &pgx.Batch{}
+		for _, tb := range recordTables {
+			b.Queue(`DELETE FROM `+tb+` WHERE record_id = ANY($1)`, old)
+		}
+		if err := sendBatch(ctx, t.tx, b); err != nil {
+			return fmt.Errorf("delete the rows the new contents replace: %w", err)
+		}
 	}
 
 	if len(sw.rows) > 0 {

@@ -20,6 +20,17 @@ type tx struct {
 	// staged holds the staging tables this transaction has filled (see
 	// tx.load).
 	staged map[string]bool
+	// fresh are the records inserted in this transaction whose content is
+	// not written yet: they have no list rows to replace.
+	fresh map[int64]bool
+}
+
+// inserted notes a record inserted in this transaction (see fresh).
+func (t *tx) inserted(id int64) {
+	if t.fresh == nil {
+		t.fresh = map[int64]bool{}
+	}
+	t.fresh[id] = true
 }
 
 var _ store.Tx = (*tx)(nil)
@@ -503,6 +514,7 @@ func (t *tx) InsertRecord(ctx context.Context, r store.NewRecord) (int64, error)
 	if err != nil {
 		return 0, fmt.Errorf("postgres: insert record %s %s: %w", r.Source, r.NativeKey, err)
 	}
+	t.inserted(id)
 	return id, nil
 }
 
@@ -536,6 +548,7 @@ func (t *tx) AddRecord(ctx context.Context, r store.NewRecord, asset *store.Asse
 	if err != nil {
 		return 0, 0, fmt.Errorf("postgres: insert record %s %s: %w", r.Source, r.NativeKey, err)
 	}
+	t.inserted(recordID)
 	return assetID, recordID, nil
 }
 

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -92,6 +93,8 @@ func (t *tx) load(ctx context.Context, st *staging) error {
 // Apply implements store.Tx: the write set's rows in the order WriteSet
 // documents.
 func (t *tx) Apply(ctx context.Context, ws *store.WriteSet) error {
+	w := *ws // the steps may replace its slices, never the caller's
+	ws = &w
 	steps := []struct {
 		what string
 		fn   func(context.Context, *store.WriteSet) error
@@ -400,7 +403,7 @@ func (t *tx) applyVulns(ctx context.Context, ws *store.WriteSet) error {
 
 func (t *tx) applyFindings(ctx context.Context, ws *store.WriteSet) error {
 	fc := store.FindingColumns
-	var ins, upd *staging
+	var upd *staging
 	var lastUpd map[int64]int
 	for i, f := range ws.Findings {
 		if len(f.Values) != len(fc) {
@@ -413,18 +416,11 @@ func (t *tx) applyFindings(ctx context.Context, ws *store.WriteSet) error {
 			lastUpd[f.ID] = i
 		}
 	}
+	var fresh []int // the new findings, in order
 	for i, f := range ws.Findings {
 		var err error
 		if f.ID == 0 {
-			if ins == nil {
-				cols, ks, err := t.s.stageCols("findings", []string{"seq"}, []kind{kindInt},
-					append([]string{"record_id", "finding_key", "qid", "port", "protocol", "ssl", "instance"}, fc...)...)
-				if err != nil {
-					return err
-				}
-				ins = newStaging("findings_new", cols, ks)
-			}
-			err = ins.add(append([]any{int64(i), f.RecordID, f.Key, f.QID, f.Port, f.Protocol, f.SSL, f.Instance}, f.Values...)...)
+			fresh = append(fresh, i)
 		} else {
 			if lastUpd[f.ID] != i {
 				continue // written twice: the last write wins
@@ -442,32 +438,9 @@ func (t *tx) applyFindings(ctx context.Context, ws *store.WriteSet) error {
 			return fmt.Errorf("finding %q of record %d: %w", f.Key, f.RecordID, err)
 		}
 	}
-	vals := func(p string) string {
-		out := make([]string, len(fc))
-		for i, c := range fc {
-			out[i] = p + c
-			if c == "qds_derived" {
-				out[i] = "coalesce(" + p + c + ", false)"
-			} else if c == "attributes" {
-				out[i] = "coalesce(" + p + c + ", '{}')"
-			}
-		}
-		return strings.Join(out, ", ")
-	}
-	if ins != nil {
-		if err := t.load(ctx, ins); err != nil {
+	if len(fresh) > 0 {
+		if err := t.insertFindings(ctx, ws, fresh); err != nil {
 			return err
-		}
-		tag, err := t.tx.Exec(ctx, `INSERT INTO findings (record_id, asset_id, finding_key, qid, port, protocol, ssl, instance, `+strings.Join(fc, ", ")+`,
-			state, first_seen, last_seen, first_run_id, last_run_id, status_run_id)
-			SELECT s.record_id, r.asset_id, s.finding_key, s.qid, s.port, s.protocol, coalesce(s.ssl, false), s.instance, `+vals("s.")+`,
-			'active', $1, $1, $2, $2, $2
-			FROM `+ins.name+` s JOIN asset_records r ON r.id = s.record_id ORDER BY s.seq`, ws.At, ws.RunID)
-		if err != nil {
-			return fmt.Errorf("insert findings: %w", err)
-		}
-		if n := tag.RowsAffected(); n != int64(len(ins.rows)) {
-			return fmt.Errorf("insert findings: %d of %d findings belong to no stored record", int64(len(ins.rows))-n, len(ins.rows))
 		}
 	}
 	if upd != nil {
@@ -506,6 +479,100 @@ func (t *tx) applyFindings(ctx context.Context, ws *store.WriteSet) error {
 		return fmt.Errorf("mark findings seen or missing: %w", err)
 	}
 	return nil
+}
+
+// insertFindings copies the new findings of ws (fresh, their indexes) into
+// findings directly, with no staging table: their records' assets are read
+// and their ids drawn from the table's sequence first (in their order, as
+// the rows were numbered when inserted from a staging table), both in one
+// round trip. The changes of ws that name a new finding by key get its id.
+func (t *tx) insertFindings(ctx context.Context, ws *store.WriteSet, fresh []int) error {
+	var recs []int64
+	seenRec := map[int64]bool{}
+	for _, i := range fresh {
+		if r := ws.Findings[i].RecordID; !seenRec[r] {
+			seenRec[r] = true
+			recs = append(recs, r)
+		}
+	}
+	assets := make(map[int64]int64, len(recs))
+	var ids []int64
+	b := &pgx.Batch{}
+	b.Queue(`SELECT id, asset_id FROM asset_records WHERE id = ANY($1)`, recs).Query(func(rows pgx.Rows) error {
+		var id, asset int64
+		_, err := pgx.ForEachRow(rows, []any{&id, &asset}, func() error {
+			assets[id] = asset
+			return nil
+		})
+		return err
+	})
+	b.Queue(`SELECT nextval(pg_get_serial_sequence('findings', 'id')) FROM generate_series(1, $1::int)`, len(fresh)).Query(func(rows pgx.Rows) error {
+		var err error
+		ids, err = pgx.CollectRows(rows, pgx.RowTo[int64])
+		return err
+	})
+	if err := sendBatch(ctx, t.tx, b); err != nil {
+		return fmt.Errorf("insert findings: read their assets and ids: %w", err)
+	}
+	if missing := len(recs) - len(assets); missing > 0 {
+		return fmt.Errorf("insert findings: %d of %d records of new findings are not stored", missing, len(recs))
+	}
+	if len(ids) != len(fresh) {
+		return fmt.Errorf("insert findings: %d ids drawn for %d findings", len(ids), len(fresh))
+	}
+	slices.Sort(ids)
+
+	fc := store.FindingColumns
+	cols := append([]string{"id", "record_id", "asset_id", "finding_key", "qid", "port", "protocol", "ssl", "instance"}, fc...)
+	cols = append(cols, "state", "first_seen", "last_seen", "first_run_id", "last_run_id", "status_run_id")
+	tb, err := t.s.tableOf("findings")
+	if err != nil {
+		return err
+	}
+	ks, err := tb.kindsOf(cols)
+	if err != nil {
+		return fmt.Errorf("insert findings: %w", err)
+	}
+	byKey := make(map[findingRef]int64, len(fresh))
+	rows := make([][]any, len(fresh))
+	for n, i := range fresh {
+		f := ws.Findings[i]
+		vals := append([]any{ids[n], f.RecordID, assets[f.RecordID], f.Key, f.QID, f.Port, f.Protocol, f.SSL, f.Instance}, f.Values...)
+		vals = append(vals, "active", ws.At, ws.At, ws.RunID, ws.RunID, ws.RunID)
+		row, err := rowOf("findings", cols, ks, vals)
+		if err != nil {
+			return fmt.Errorf("finding %q of record %d: %w", f.Key, f.RecordID, err)
+		}
+		// What the staging insert coalesced: these columns are NOT NULL.
+		for j, c := range cols {
+			if row[j] == nil && c == "qds_derived" {
+				row[j] = false
+			} else if row[j] == nil && c == "attributes" {
+				row[j] = "{}"
+			}
+		}
+		rows[n] = row
+		byKey[findingRef{f.RecordID, f.Key}] = ids[n]
+	}
+	if _, err := t.tx.CopyFrom(ctx, pgx.Identifier{"findings"}, cols, pgx.CopyFromRows(rows)); err != nil {
+		return fmt.Errorf("insert findings: %w", err)
+	}
+	// ws is Apply's copy; the changes are the caller's: copied first.
+	ws.Changes = slices.Clone(ws.Changes)
+	for i, c := range ws.Changes {
+		if c.FindingID == 0 && c.FindingKey != "" {
+			if id, ok := byKey[findingRef{c.RecordID, c.FindingKey}]; ok {
+				ws.Changes[i].FindingID = id
+			}
+		}
+	}
+	return nil
+}
+
+// findingRef names a finding by its record and key.
+type findingRef struct {
+	record int64
+	key    string
 }
 
 func (t *tx) applyChanges(ctx context.Context, ws *store.WriteSet) error {

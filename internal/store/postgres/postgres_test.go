@@ -1047,3 +1047,30 @@ func TestStagingTablesAcrossTransactions(t *testing.T) {
 		t.Errorf("the rolled-back finding was written %d times", got)
 	}
 }
+
+// New findings get ids in the order of their write set, as the SQLite
+// store gives them. A new finding of a record that is not stored fails the
+// write set, and the transaction writes nothing.
+func TestNewFindingIDsAndAnUnknownRecord(t *testing.T) {
+	t.Parallel()
+	s, u := open(t)
+	f := seed(t, s, 50) // QIDs 1000–1049, in this order
+	if got := queryInt(t, u, `SELECT count(*) FROM findings a JOIN findings b ON a.qid < b.qid AND a.id > b.id`); got != 0 {
+		t.Errorf("%d pairs of findings numbered out of their write set's order", got)
+	}
+	if got := queryInt(t, u, `SELECT count(*) FROM changes c JOIN findings f ON f.id = c.finding_id AND f.qid = c.qid WHERE c.kind = 'finding_new'`); got != 50 {
+		t.Errorf("%d finding_new changes name their finding, want 50", got)
+	}
+	err := s.Update(t.Context(), store.Lock{Source: "vmdr", Subscription: "sub1"}, func(tx store.Tx) error {
+		return tx.Apply(t.Context(), &store.WriteSet{RunID: f.run.ID, Source: "vmdr", Subscription: "sub1", At: at,
+			Findings: []store.FindingWrite{
+				{RecordID: f.vmdr, Key: "2000/443/tcp/0/", QID: 2000, Port: int64(443), Protocol: "tcp", Values: findingValues(2000, "New", 50)},
+				{RecordID: f.vmdr + 1000, Key: "2001/443/tcp/0/", QID: 2001, Port: int64(443), Protocol: "tcp", Values: findingValues(2001, "New", 50)}}})
+	})
+	if err == nil || !strings.Contains(err.Error(), "1 of 2 records of new findings are not stored") {
+		t.Errorf("Apply with a finding of an unknown record: %v", err)
+	}
+	if got := queryInt(t, u, `SELECT count(*) FROM findings`); got != 50 {
+		t.Errorf("%d findings after the failed write, want the seeded 50", got)
+	}
+}

@@ -87,10 +87,20 @@ func (l *lookups) carriers(id store.Identifier, limit int) (map[string][]string,
 	return l.ans.Carriers[id], true
 }
 
+// remote is implemented by a store.Tx each of whose calls is a round trip
+// to a database server (PostgreSQL's): identification then fetches a
+// record's lookups at once. In process (SQLite), asking them one at a time
+// as identification goes costs less than gathering them.
+type remote interface{ Remote() bool }
+
 // fetch answers at once the lookups of carriers and assets (without the
-// junk values) that identification is about to make; see lookups.
+// junk values) that identification is about to make, when the store's
+// calls are round trips; see lookups.
 func (p *planner) fetch(carriers, assets identify.Identifiers) error {
 	p.look = nil
+	if r, ok := p.tx.(remote); !ok || !r.Remote() {
+		return nil
+	}
 	q := store.IdentifierLookup{Subscription: p.run.Subscription, Limit: p.policy.JunkThreshold + 1}
 	asked := map[store.Identifier]uint8{}
 	add := func(ids identify.Identifiers, bit uint8, to *[]store.Identifier) {

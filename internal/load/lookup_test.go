@@ -16,46 +16,56 @@ import (
 	"github.com/qflow/qflow/internal/transform"
 )
 
-// lookupCounts counts identification's lookups through store.Tx.
+// lookupCounts are identification's lookups through store.Tx.
 type lookupCounts struct {
-	mu                       gosync.Mutex
 	assetsWith, carriers     int
 	batched, batchedAnswered int
 }
 
-// countingStore is a real store whose transactions count the lookups.
+// counter counts lookups from the transactions of a sync.
+type counter struct {
+	mu gosync.Mutex
+	n  lookupCounts
+}
+
+// countingStore is a real store whose transactions count the lookups,
+// and say they are remote (each call a round trip) when remote is set.
 type countingStore struct {
 	store.Store
-	c *lookupCounts
+	c      *counter
+	remote bool
 }
 
 func (s countingStore) Update(ctx context.Context, lock store.Lock, fn func(store.Tx) error) error {
-	return s.Store.Update(ctx, lock, func(tx store.Tx) error { return fn(countingTx{tx, s.c}) })
+	return s.Store.Update(ctx, lock, func(tx store.Tx) error { return fn(countingTx{tx, s.c, s.remote}) })
 }
 
 type countingTx struct {
 	store.Tx
-	c *lookupCounts
+	c      *counter
+	remote bool
 }
+
+func (t countingTx) Remote() bool { return t.remote }
 
 func (t countingTx) AssetsWith(ctx context.Context, attribute, value string) ([]int64, error) {
 	t.c.mu.Lock()
-	t.c.assetsWith++
+	t.c.n.assetsWith++
 	t.c.mu.Unlock()
 	return t.Tx.AssetsWith(ctx, attribute, value)
 }
 
 func (t countingTx) Carriers(ctx context.Context, subscription, attribute, value string, limit int) (map[string][]string, error) {
 	t.c.mu.Lock()
-	t.c.carriers++
+	t.c.n.carriers++
 	t.c.mu.Unlock()
 	return t.Tx.Carriers(ctx, subscription, attribute, value, limit)
 }
 
 func (t countingTx) LookupIdentifiers(ctx context.Context, q store.IdentifierLookup) (store.IdentifierAnswers, error) {
 	t.c.mu.Lock()
-	t.c.batched++
-	t.c.batchedAnswered += len(q.Assets) + len(q.Carriers)
+	t.c.n.batched++
+	t.c.n.batchedAnswered += len(q.Assets) + len(q.Carriers)
 	t.c.mu.Unlock()
 	return t.Tx.LookupIdentifiers(ctx, q)
 }
@@ -82,14 +92,20 @@ func csamAsset(id int, serial, fqdn string) string {
 	return fmt.Sprintf(`{"assetId":%d,"assetName":"a%d","biosSerialNumber":%q,"dnsName":%q}`, id, id, serial, fqdn)
 }
 
-// Identification fetches the lookups of a record at once: one
-// LookupIdentifiers for a new record, two for a changed one (its
-// identifiers are saved between its junk check and its match), and no
-// lookup one by one, so that PostgreSQL pays one round trip, not one per
-// identifier. The decisions are the store contract's (storetest); this
-// checks that they are reached through the batched lookups, in the same
-// batch as the records they see.
+// Identification fetches the lookups of a record at once from a store
+// whose calls are round trips: one LookupIdentifiers for a new record, two
+// for a changed one (its identifiers are saved between its junk check and
+// its match), and no lookup one by one. From a store in process it asks
+// them one by one, as before. Either way the decisions are the same (the
+// store contract checks them in storetest): a record joins one written
+// earlier in its batch, and a changed record merges the asset it now links.
 func TestIdentificationLooksUpEachRecordAtOnce(t *testing.T) {
+	for _, remote := range []bool{true, false} {
+		t.Run(fmt.Sprintf("remote=%v", remote), func(t *testing.T) { testLookups(t, remote) })
+	}
+}
+
+func testLookups(t *testing.T, remote bool) {
 	ctx := t.Context()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "q.db"), nil)
 	if err != nil {
@@ -106,8 +122,8 @@ func TestIdentificationLooksUpEachRecordAtOnce(t *testing.T) {
 	}
 	run := func(mode sync.Mode, src docs) (*sync.Run, lookupCounts) {
 		t.Helper()
-		c := &lookupCounts{}
-		eng, err := sync.New(sync.Options{Source: src, Store: load.New(countingStore{st, c}, nil), Transformer: tm,
+		c := &counter{}
+		eng, err := sync.New(sync.Options{Source: src, Store: load.New(countingStore{st, c, remote}, nil), Transformer: tm,
 			MapName: tm.Map().Name, MapHash: tm.Hash(), Mode: mode})
 		if err != nil {
 			t.Fatal(err)
@@ -116,7 +132,17 @@ func TestIdentificationLooksUpEachRecordAtOnce(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return r, lookupCounts{assetsWith: c.assetsWith, carriers: c.carriers, batched: c.batched, batchedAnswered: c.batchedAnswered}
+		return r, c.n
+	}
+	check := func(what string, c lookupCounts, batched int) {
+		t.Helper()
+		singles := c.assetsWith + c.carriers
+		if remote && (c.batched != batched || c.batchedAnswered == 0 || singles != 0) {
+			t.Errorf("%s: %d batched lookups (%d identifiers), %d lookups one by one; want %d, some, 0", what, c.batched, c.batchedAnswered, singles, batched)
+		}
+		if !remote && (c.batched != 0 || singles == 0) {
+			t.Errorf("%s in process: %d batched lookups, %d one by one; want 0 and some", what, c.batched, singles)
+		}
 	}
 
 	// Three new records in one batch; the third shares the second's serial,
@@ -126,10 +152,7 @@ func TestIdentificationLooksUpEachRecordAtOnce(t *testing.T) {
 	if r.Counts.New != 3 {
 		t.Fatalf("counts %+v, want 3 new records", r.Counts)
 	}
-	if c.batched != 3 || c.batchedAnswered == 0 || c.assetsWith != 0 || c.carriers != 0 {
-		t.Errorf("new records: %d batched lookups (%d identifiers), %d AssetsWith and %d Carriers one by one; want 3, some, 0 and 0",
-			c.batched, c.batchedAnswered, c.assetsWith, c.carriers)
-	}
+	check("new records", c, 3)
 	tot, err := st.Totals(ctx)
 	if err != nil || tot.Assets != 2 {
 		t.Errorf("totals %+v, %v; want 2 assets (records 2 and 3 one machine)", tot, err)
@@ -142,9 +165,7 @@ func TestIdentificationLooksUpEachRecordAtOnce(t *testing.T) {
 	if r.Counts.Updated != 1 || r.Counts.Unchanged != 2 {
 		t.Fatalf("counts %+v, want 1 updated, 2 unchanged", r.Counts)
 	}
-	if c.batched != 2 || c.assetsWith != 0 || c.carriers != 0 {
-		t.Errorf("a changed record: %d batched lookups, %d AssetsWith and %d Carriers one by one; want 2, 0 and 0", c.batched, c.assetsWith, c.carriers)
-	}
+	check("a changed record", c, 2)
 	if tot, err := st.Totals(ctx); err != nil || tot.Assets != 1 {
 		t.Errorf("totals %+v, %v; want 1 asset after the FQDN linked them", tot, err)
 	}

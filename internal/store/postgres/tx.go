@@ -298,6 +298,11 @@ func (t *tx) Carriers(ctx context.Context, subscription, attribute, value string
 	return out, nil
 }
 
+// Remote reports that every call of the transaction is a round trip to
+// the server, so that identification gathers its lookups into
+// LookupIdentifiers.
+func (t *tx) Remote() bool { return true }
+
 // LookupIdentifiers implements store.Tx: both lookups go in one batch, one
 // round trip, each identifier answered as AssetsWith and Carriers would.
 func (t *tx) LookupIdentifiers(ctx context.Context, q store.IdentifierLookup) (store.IdentifierAnswers, error) {

@@ -41,8 +41,8 @@ func (x txIndex) Values(ctx context.Context, asset int64, a identify.Attribute) 
 
 // Carriers answers identify.Carriers for the run's subscription.
 func (x txIndex) Carriers(ctx context.Context, a identify.Attribute, value string, limit int) (identify.Identifiers, error) {
-	m, ok := x.p.look.carriers(store.Identifier{Attribute: string(a), Value: value}, limit)
-	if !ok {
+	m, cached := x.p.look.carriers(store.Identifier{Attribute: string(a), Value: value}, limit)
+	if !cached {
 		var err error
 		if m, err = x.p.tx.Carriers(ctx, x.p.run.Subscription, string(a), value, limit); err != nil {
 			return nil, err
@@ -50,7 +50,10 @@ func (x txIndex) Carriers(ctx context.Context, a identify.Attribute, value strin
 	}
 	out := identify.Identifiers{}
 	for k, vs := range m {
-		out[identify.Attribute(k)] = slices.Clone(vs)
+		if cached {
+			vs = slices.Clone(vs) // the caller may keep or change it
+		}
+		out[identify.Attribute(k)] = vs
 	}
 	return out, nil
 }
@@ -98,7 +101,7 @@ type remote interface{ Remote() bool }
 // calls are round trips; see lookups.
 func (p *planner) fetch(carriers, assets identify.Identifiers) error {
 	p.look = nil
-	if r, ok := p.tx.(remote); !ok || !r.Remote() {
+	if !p.remote {
 		return nil
 	}
 	q := store.IdentifierLookup{Subscription: p.run.Subscription, Limit: p.policy.JunkThreshold + 1}
@@ -172,12 +175,14 @@ func (p *planner) identifiers(rec *model.Record, withAssets bool) (all, usable i
 		}
 	}
 	ids := all.Without(known)
-	var assets identify.Identifiers
-	if withAssets {
-		assets = identify.AssetQueries(p.s.rules, ids)
-	}
-	if err := p.fetch(identify.CarrierQueries(p.s.rules, p.policy, ids), assets); err != nil {
-		return nil, nil, err
+	if p.remote {
+		var assets identify.Identifiers
+		if withAssets {
+			assets = identify.AssetQueries(p.s.rules, ids)
+		}
+		if err := p.fetch(identify.CarrierQueries(p.s.rules, p.policy, ids), assets); err != nil {
+			return nil, nil, err
+		}
 	}
 	learned, err := identify.LearnJunk(p.ctx, p.s.rules, p.policy, ids, txIndex{p})
 	if err != nil {
@@ -308,8 +313,10 @@ func (p *planner) relink(rec *model.Record, recordID, assetID int64) error {
 	if err := p.tx.SaveIdentifiers(p.ctx, recordID, assetID, flatten(all)); err != nil {
 		return fmt.Errorf("save identifiers: %w", err)
 	}
-	if err := p.fetch(nil, identify.AssetQueries(p.s.rules, usable)); err != nil {
-		return err
+	if p.remote {
+		if err := p.fetch(nil, identify.AssetQueries(p.s.rules, usable)); err != nil {
+			return err
+		}
 	}
 	d, err := identify.Resolve(p.ctx, p.s.rules, p.policy, usable, txIndex{p})
 	p.look = nil

@@ -35,14 +35,19 @@ type planner struct {
 	junk   map[store.Identifier]bool
 	// done are the records written earlier in this batch, by native key.
 	done map[string]bool
-	// look are identification's lookups fetched at once, while they hold.
-	look *lookups
+	// look are identification's lookups fetched at once, while they hold;
+	// remote says whether the store's calls are round trips (see remote).
+	look   *lookups
+	remote bool
 }
 
 func (s *Sink) newPlanner(ctx context.Context, tx store.Tx, run *sync.Run) (*planner, error) {
 	now := s.now().UTC()
 	p := &planner{ctx: ctx, tx: tx, s: s, run: run, now: now, done: map[string]bool{},
 		ws: &store.WriteSet{RunID: run.ID, Source: run.Source, Subscription: run.Subscription, At: now}}
+	if r, ok := tx.(remote); ok {
+		p.remote = r.Remote()
+	}
 	var err error
 	if p.policy, err = policyTx(ctx, tx); err != nil {
 		return nil, err

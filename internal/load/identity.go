@@ -96,10 +96,11 @@ func (l *lookups) carriers(id store.Identifier, limit int) (map[string][]string,
 // as identification goes costs less than gathering them.
 type remote interface{ Remote() bool }
 
-// fetch answers at once the lookups of carriers and assets (without the
-// junk values) that identification is about to make, when the store's
-// calls are round trips; see lookups.
-func (p *planner) fetch(carriers, assets identify.Identifiers) error {
+// fetch answers at once, when the store's calls are round trips, the
+// lookups of ids (without the junk values) that identification is about
+// to make: those of LearnJunk's carriers when carriers is set, those of
+// Resolve's assets when assets is set; see lookups.
+func (p *planner) fetch(ids identify.Identifiers, carriers, assets bool) error {
 	p.look = nil
 	if !p.remote {
 		return nil
@@ -118,8 +119,12 @@ func (p *planner) fetch(carriers, assets identify.Identifiers) error {
 			}
 		}
 	}
-	add(carriers, askedCarriers, &q.Carriers)
-	add(assets, askedAssets, &q.Assets)
+	if carriers {
+		add(identify.CarrierQueries(p.s.rules, p.policy, ids), askedCarriers, &q.Carriers)
+	}
+	if assets {
+		add(identify.AssetQueries(p.s.rules, ids), askedAssets, &q.Assets)
+	}
 	if len(asked) == 0 {
 		return nil
 	}
@@ -175,14 +180,8 @@ func (p *planner) identifiers(rec *model.Record, withAssets bool) (all, usable i
 		}
 	}
 	ids := all.Without(known)
-	if p.remote {
-		var assets identify.Identifiers
-		if withAssets {
-			assets = identify.AssetQueries(p.s.rules, ids)
-		}
-		if err := p.fetch(identify.CarrierQueries(p.s.rules, p.policy, ids), assets); err != nil {
-			return nil, nil, err
-		}
+	if err := p.fetch(ids, true, withAssets); err != nil {
+		return nil, nil, err
 	}
 	learned, err := identify.LearnJunk(p.ctx, p.s.rules, p.policy, ids, txIndex{p})
 	if err != nil {
@@ -313,10 +312,8 @@ func (p *planner) relink(rec *model.Record, recordID, assetID int64) error {
 	if err := p.tx.SaveIdentifiers(p.ctx, recordID, assetID, flatten(all)); err != nil {
 		return fmt.Errorf("save identifiers: %w", err)
 	}
-	if p.remote {
-		if err := p.fetch(nil, identify.AssetQueries(p.s.rules, usable)); err != nil {
-			return err
-		}
+	if err := p.fetch(usable, false, true); err != nil {
+		return err
 	}
 	d, err := identify.Resolve(p.ctx, p.s.rules, p.policy, usable, txIndex{p})
 	p.look = nil

@@ -416,11 +416,11 @@ func (t *tx) applyFindings(ctx context.Context, ws *store.WriteSet) error {
 			lastUpd[f.ID] = i
 		}
 	}
-	var fresh []int // the new findings, in order
+	var added []int // the new findings, in order
 	for i, f := range ws.Findings {
 		var err error
 		if f.ID == 0 {
-			fresh = append(fresh, i)
+			added = append(added, i)
 		} else {
 			if lastUpd[f.ID] != i {
 				continue // written twice: the last write wins
@@ -438,8 +438,8 @@ func (t *tx) applyFindings(ctx context.Context, ws *store.WriteSet) error {
 			return fmt.Errorf("finding %q of record %d: %w", f.Key, f.RecordID, err)
 		}
 	}
-	if len(fresh) > 0 {
-		if err := t.insertFindings(ctx, ws, fresh); err != nil {
+	if len(added) > 0 {
+		if err := t.insertFindings(ctx, ws, added); err != nil {
 			return err
 		}
 	}
@@ -481,15 +481,15 @@ func (t *tx) applyFindings(ctx context.Context, ws *store.WriteSet) error {
 	return nil
 }
 
-// insertFindings copies the new findings of ws (fresh, their indexes) into
+// insertFindings copies the new findings of ws (added, their indexes) into
 // findings directly, with no staging table: their records' assets are read
 // and their ids drawn from the table's sequence first (in their order, as
 // the rows were numbered when inserted from a staging table), both in one
 // round trip. The changes of ws that name a new finding by key get its id.
-func (t *tx) insertFindings(ctx context.Context, ws *store.WriteSet, fresh []int) error {
+func (t *tx) insertFindings(ctx context.Context, ws *store.WriteSet, added []int) error {
 	var recs []int64
 	seenRec := map[int64]bool{}
-	for _, i := range fresh {
+	for _, i := range added {
 		if r := ws.Findings[i].RecordID; !seenRec[r] {
 			seenRec[r] = true
 			recs = append(recs, r)
@@ -506,7 +506,7 @@ func (t *tx) insertFindings(ctx context.Context, ws *store.WriteSet, fresh []int
 		})
 		return err
 	})
-	b.Queue(`SELECT nextval(pg_get_serial_sequence('findings', 'id')) FROM generate_series(1, $1::int)`, len(fresh)).Query(func(rows pgx.Rows) error {
+	b.Queue(`SELECT nextval(pg_get_serial_sequence('findings', 'id')) FROM generate_series(1, $1::int)`, len(added)).Query(func(rows pgx.Rows) error {
 		var err error
 		ids, err = pgx.CollectRows(rows, pgx.RowTo[int64])
 		return err
@@ -517,8 +517,8 @@ func (t *tx) insertFindings(ctx context.Context, ws *store.WriteSet, fresh []int
 	if missing := len(recs) - len(assets); missing > 0 {
 		return fmt.Errorf("insert findings: %d of %d records of new findings are not stored", missing, len(recs))
 	}
-	if len(ids) != len(fresh) {
-		return fmt.Errorf("insert findings: %d ids drawn for %d findings", len(ids), len(fresh))
+	if len(ids) != len(added) {
+		return fmt.Errorf("insert findings: %d ids drawn for %d findings", len(ids), len(added))
 	}
 	slices.Sort(ids)
 
@@ -533,9 +533,11 @@ func (t *tx) insertFindings(ctx context.Context, ws *store.WriteSet, fresh []int
 	if err != nil {
 		return fmt.Errorf("insert findings: %w", err)
 	}
-	byKey := make(map[findingRef]int64, len(fresh))
-	rows := make([][]any, len(fresh))
-	for n, i := range fresh {
+	// What the staged insert coalesced: these columns are NOT NULL.
+	qdsDerived, attrs := slices.Index(cols, "qds_derived"), slices.Index(cols, "attributes")
+	byKey := make(map[findingRef]int64, len(added))
+	rows := make([][]any, len(added))
+	for n, i := range added {
 		f := ws.Findings[i]
 		vals := append([]any{ids[n], f.RecordID, assets[f.RecordID], f.Key, f.QID, f.Port, f.Protocol, f.SSL, f.Instance}, f.Values...)
 		vals = append(vals, "active", ws.At, ws.At, ws.RunID, ws.RunID, ws.RunID)
@@ -543,13 +545,11 @@ func (t *tx) insertFindings(ctx context.Context, ws *store.WriteSet, fresh []int
 		if err != nil {
 			return fmt.Errorf("finding %q of record %d: %w", f.Key, f.RecordID, err)
 		}
-		// What the staging insert coalesced: these columns are NOT NULL.
-		for j, c := range cols {
-			if row[j] == nil && c == "qds_derived" {
-				row[j] = false
-			} else if row[j] == nil && c == "attributes" {
-				row[j] = "{}"
-			}
+		if row[qdsDerived] == nil {
+			row[qdsDerived] = false
+		}
+		if row[attrs] == nil {
+			row[attrs] = "{}"
 		}
 		rows[n] = row
 		byKey[findingRef{f.RecordID, f.Key}] = ids[n]

@@ -190,8 +190,22 @@ type searchPage struct {
 	assets   []Asset // when decoded in memory (see each)
 	sp       *spool  // else the spooled page, read as it is iterated
 	spans    []span  // where each asset lies in the spool file
+	ids      []int64 // with spans: each asset's assetId, as assetID reads it
 	hasMore  bool
 	lastSeen int64 // lastSeenAssetId; 0 when absent
+}
+
+// assetIDs returns the assetIds of the page's assets in page order (0 for
+// one without a readable assetId), before they are iterated.
+func (p *searchPage) assetIDs() []int64 {
+	if p.sp != nil || p.assets == nil {
+		return p.ids
+	}
+	ids := make([]int64, len(p.assets))
+	for i, a := range p.assets {
+		ids[i] = a.ID
+	}
+	return ids
 }
 
 // page fetches one search page: up to size assets with assetId > cursor.
@@ -445,7 +459,7 @@ func (s *CSAMService) Assets(ctx context.Context, q AssetQuery, r Range) iter.Se
 			yield(Asset{}, fmt.Errorf("qualys: range %+v: bounds must not be negative", r))
 			return
 		}
-		s.walk(ctx, q, r.After, func() int64 { return r.Max }, yield)
+		s.walk(ctx, q, r.After, func() int64 { return r.Max }, nil, yield)
 	}
 }
 
@@ -458,20 +472,27 @@ func (s *CSAMService) Assets(ctx context.Context, q AssetQuery, r Range) iter.Se
 // ranges that plan the rest of a run are worked out (Split), and hand the
 // assets above B to other walks.
 //
+// checked, if not nil, is called with each page's assetIds (in page order,
+// 0 for an asset whose ID cannot be read) and whether the walk goes on
+// after the page, as soon as the page is in and checked whole, before its
+// assets are yielded: a caller learns a page's IDs (for SplitFrom) without
+// waiting for its loop body to consume them.
+//
 // Qualys API: POST /rest/2.0/search/am/asset
-func (s *CSAMService) AssetsUntil(ctx context.Context, q AssetQuery, after int64, bound func() int64) iter.Seq2[Asset, error] {
+func (s *CSAMService) AssetsUntil(ctx context.Context, q AssetQuery, after int64, bound func() int64, checked func(ids []int64, more bool)) iter.Seq2[Asset, error] {
 	return func(yield func(Asset, error) bool) {
 		if after < 0 {
 			yield(Asset{}, fmt.Errorf("qualys: assets after %d: the cursor must not be negative", after))
 			return
 		}
-		s.walk(ctx, q, after, bound, yield)
+		s.walk(ctx, q, after, bound, checked, yield)
 	}
 }
 
 // walk yields the assets after cursor up to bound() (0: unbounded), page by
-// page, one page fetched ahead (see Assets).
-func (s *CSAMService) walk(ctx context.Context, q AssetQuery, cursor int64, bound func() int64, yield func(Asset, error) bool) {
+// page, one page fetched ahead (see Assets), and passes each page to
+// checked, if not nil, before its assets (see AssetsUntil).
+func (s *CSAMService) walk(ctx context.Context, q AssetQuery, cursor int64, bound func() int64, checked func([]int64, bool), yield func(Asset, error) bool) {
 	size, err := q.pageSize()
 	if err != nil {
 		yield(Asset{}, err)
@@ -524,6 +545,9 @@ func (s *CSAMService) walk(ctx context.Context, q AssetQuery, cursor int64, boun
 		more := p.hasMore && !(b > 0 && p.lastSeen >= b)
 		if more && p.lastSeen > cursor {
 			ahead = fetch(p.lastSeen, filters)
+		}
+		if checked != nil {
+			checked(p.assetIDs(), more)
 		}
 		for a, err := range p.each() {
 			if !yield(a, err) || err != nil {

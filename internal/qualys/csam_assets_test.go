@@ -869,7 +869,8 @@ func TestSplitReturnsTotal(t *testing.T) {
 
 // AssetsUntil walks with no bound until one is set, then asks only for
 // assets up to it and ends past it; a bound set before the walk is sent
-// with the first request.
+// with the first request. Each page's IDs are passed to checked before its
+// assets are yielded, with whether the walk goes on.
 func TestAssetsUntil(t *testing.T) {
 	ids := seqIDs(1000, 1_000, 10)
 	for _, tc := range []struct {
@@ -891,8 +892,18 @@ func TestAssetsUntil(t *testing.T) {
 			if tc.setAt < 0 {
 				b.Store(tc.bound)
 			}
-			var got []int64
-			for a, err := range c.CSAM.AssetsUntil(t.Context(), AssetQuery{PageSize: 100}, 0, b.Load) {
+			var (
+				got   []int64
+				pages [][]int64 // as checked got them
+				mores []bool
+			)
+			checked := func(ids []int64, more bool) {
+				if before := len(slices.Concat(pages...)); len(got) != before {
+					t.Errorf("page %d checked after %d assets were yielded, want %d (before its own)", len(pages)+1, len(got), before)
+				}
+				pages, mores = append(pages, ids), append(mores, more)
+			}
+			for a, err := range c.CSAM.AssetsUntil(t.Context(), AssetQuery{PageSize: 100}, 0, b.Load, checked) {
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -923,10 +934,18 @@ func TestAssetsUntil(t *testing.T) {
 			if s, _, _ := f.stats(); s > tc.searches {
 				t.Errorf("%d search calls, want at most %d", s, tc.searches)
 			}
+			if !slices.Equal(slices.Concat(pages...), got) {
+				t.Errorf("the pages checked hold %d IDs, %d assets were yielded, or in another order", len(slices.Concat(pages...)), len(got))
+			}
+			for i, more := range mores {
+				if last := i == len(mores)-1; more == last {
+					t.Errorf("page %d of %d checked with more=%v", i+1, len(mores), more)
+				}
+			}
 		})
 	}
 	c, _, _ := setup(t)
-	for _, err := range c.CSAM.AssetsUntil(t.Context(), AssetQuery{}, -1, func() int64 { return 0 }) {
+	for _, err := range c.CSAM.AssetsUntil(t.Context(), AssetQuery{}, -1, func() int64 { return 0 }, nil) {
 		if err == nil {
 			t.Error("a negative cursor was accepted")
 		}

@@ -6,10 +6,11 @@ package qualys
 // just to find where each asset ends, and the decoded page was held in
 // memory until its last asset was used.
 //
-// Now the page is written to a spool file while its request runs (as VMDR
-// pages are), then read twice by a validating byte scanner: once, still
-// within the request, for the envelope (responseCode, hasMore,
-// lastSeenAssetId) and to check the whole document; then, as the caller
+// Now the page is read twice by a validating byte scanner: once as it
+// downloads, on its way into a spool file (as VMDR pages are spooled), for
+// the envelope (responseCode, hasMore, lastSeenAssetId) and to check the
+// whole document, so that the page is checked when its last byte is in;
+// then, from the file, as the caller
 // iterates, asset by asset, each copied out on its own. Memory is one asset,
 // not one page. Whenever the scanner meets anything it does not accept
 // (invalid JSON, an envelope the slow path would refuse, a read error), the
@@ -19,6 +20,7 @@ package qualys
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"io"
@@ -38,7 +40,18 @@ func (c *Client) readSearchPage(body io.Reader, op string) (*searchPage, error) 
 	if err != nil {
 		return nil, err
 	}
-	_, rerr := io.CopyBuffer(spoolWriter{sp}, body, sp.bufs.copyBuf)
+	// The page is checked while it downloads: the scanner reads the body
+	// through the spool, so the page (and its cursor, which the next request
+	// waits for) is ready when its last byte is in, not a scan of the file
+	// later.
+	t := &teeSpool{r: body, w: spoolWriter{sp}}
+	p, ok := scanSearchPage(newStreamScanner(t), false)
+	rerr := cmp.Or(t.werr, t.rerr)
+	if rerr == nil {
+		// What follows the document, or the rest of a page the scanner
+		// gave up on, for the slow path.
+		_, rerr = io.CopyBuffer(spoolWriter{sp}, body, sp.bufs.copyBuf)
+	}
 	ferr := sp.finish()
 	if se := (*spoolError)(nil); errors.As(rerr, &se) {
 		sp.remove()
@@ -48,16 +61,9 @@ func (c *Client) readSearchPage(body io.Reader, op string) (*searchPage, error) 
 		sp.remove()
 		return nil, &spoolError{ferr}
 	}
-	if rerr == nil {
-		r, err := sp.openRaw()
-		if err != nil {
-			sp.remove()
-			return nil, err
-		}
-		if p, ok := scanSearchPage(newStreamScanner(r), false); ok {
-			p.sp = sp
-			return p, nil
-		}
+	if rerr == nil && ok {
+		p.sp = sp
+		return p, nil
 	}
 	// The slow path sees the same bytes, then the same read error.
 	defer sp.remove()
@@ -69,6 +75,28 @@ func (c *Client) readSearchPage(body io.Reader, op string) (*searchPage, error) 
 		r = io.MultiReader(r, errReader{rerr})
 	}
 	return decodeSearchPage(r, op)
+}
+
+// teeSpool is a response body that writes what is read from it to a spool.
+type teeSpool struct {
+	r    io.Reader
+	w    spoolWriter
+	rerr error // the body's error, other than io.EOF
+	werr error // the spool's
+}
+
+func (t *teeSpool) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	if n > 0 {
+		if _, werr := t.w.Write(p[:n]); werr != nil {
+			t.werr = werr
+			return 0, werr
+		}
+	}
+	if err != nil && err != io.EOF {
+		t.rerr = err
+	}
+	return n, err
 }
 
 type errReader struct{ err error }
@@ -183,6 +211,7 @@ func scanSearchPage(s *scanner, assets bool) (p *searchPage, ok bool) {
 		return nil, false
 	}
 	page.spans, s.spans = s.spans, nil
+	page.ids, s.ids = s.ids, nil
 	return &page, true
 }
 
@@ -206,9 +235,10 @@ type scanner struct {
 	// that it asked to stop.
 	yield   func(Asset) bool
 	stopped bool
-	// spans are where each asset lies in the input (assetList without
-	// assets).
+	// spans are where each asset lies in the input, and ids their
+	// assetIds (assetList without assets).
 	spans []span
+	ids   []int64
 }
 
 // span is a range of the input: an asset's bytes.
@@ -332,7 +362,17 @@ func (s *scanner) assetList(assets bool) error {
 		for {
 			s.peek()
 			start := s.base + int64(s.i)
-			raw, err := s.value(assets)
+			var (
+				raw json.RawMessage
+				err error
+			)
+			if assets {
+				raw, err = s.value(true)
+			} else {
+				var id int64
+				id, err = s.skipAsset()
+				s.ids = append(s.ids, id)
+			}
 			if err != nil {
 				return err
 			}
@@ -348,6 +388,31 @@ func (s *scanner) assetList(assets bool) error {
 			}
 		}
 	})
+}
+
+// skipAsset skips an element of the asset array, validating it as skip
+// does, and returns its assetId as assetID reads it: the first top-level
+// member of that name, 0 when absent or unparsable.
+func (s *scanner) skipAsset() (int64, error) {
+	if s.peek() != '{' {
+		return 0, s.skip(0)
+	}
+	var (
+		id   int64
+		seen bool
+	)
+	err := s.object(func(key string) error {
+		if key != "assetId" || seen {
+			return s.skip(1)
+		}
+		seen = true
+		raw, err := s.value(true)
+		if v, ok := lenientInt(raw); ok && err == nil {
+			id = v
+		}
+		return err
+	})
+	return id, err
 }
 
 // more reads what follows a member or element: a comma (true: another

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -40,20 +41,29 @@ func spoolClient(t testing.TB, compress bool) *Client {
 }
 
 // fastPage decodes page through the spool and the scanner, reading every
-// asset as the Assets iterator does.
+// asset as the Assets iterator does. It checks that the IDs the page gives
+// before its assets are read (assetIDs) are those of the assets read.
 func fastPage(t testing.TB, c *Client, r io.Reader) (*searchPage, error) {
 	p, err := c.readSearchPage(r, "op")
 	if err != nil {
 		return nil, err
 	}
-	var all []Asset
+	ids := p.assetIDs()
+	var (
+		all  []Asset
+		read []int64
+	)
 	for a, err := range p.each() {
 		if err != nil {
 			t.Fatalf("reading the spooled page again: %v", err)
 		}
 		all = append(all, a)
+		read = append(read, a.ID)
 	}
-	p.assets = all
+	if !slices.Equal(ids, read) {
+		t.Fatalf("the page's IDs before reading %v, its assets' %v", ids, read)
+	}
+	p.assets, p.ids = all, nil
 	return p, nil
 }
 

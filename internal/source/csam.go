@@ -227,11 +227,11 @@ func (c *CSAM) head(ctx context.Context, q qualys.AssetQuery, p sync.Partition, 
 		ended atomic.Bool           // the head's walk is over
 		bound atomic.Int64          // the head's upper bound (0: none yet)
 		past  bool                  // the head's walk has met an asset above bound
-		read  int                   // assets the head has emitted
-		first []int64               // the IDs of the head's first page, if it started at the first asset
-		paged = make(chan struct{}) // closed once the head has read a whole page or ended
+		first []int64               // the IDs of the head's first page (set before paged is closed)
+		more  bool                  // the head's walk goes on after its first page (likewise)
+		paged = make(chan struct{}) // closed once the head's first page is in and checked, or the head ended
 	)
-	pageIn := func() { // with mu held
+	pageIn := func() { // on the head's goroutine, as checked below
 		select {
 		case <-paged:
 		default:
@@ -252,7 +252,7 @@ func (c *CSAM) head(ctx context.Context, q qualys.AssetQuery, p sync.Partition, 
 			case <-sctx.Done():
 				return nil
 			}
-			if ended.Load() {
+			if ended.Load() || !more {
 				return nil
 			}
 		}
@@ -270,9 +270,7 @@ func (c *CSAM) head(ctx context.Context, q qualys.AssetQuery, p sync.Partition, 
 				case <-ctx.Done():
 					return nil, false, context.Cause(ctx)
 				}
-				mu.Lock()
-				defer mu.Unlock()
-				return slices.Clone(first), !ended.Load(), nil
+				return slices.Clone(first), more && !ended.Load(), nil
 			}
 		}
 		split, err := c.split(sctx, q, n, firstPage)
@@ -303,7 +301,22 @@ func (c *CSAM) head(ctx context.Context, q qualys.AssetQuery, p sync.Partition, 
 	// The head itself.
 	g.Go(func() error {
 		defer stopSplit() // the head got to the end first: the ranges are of no use
-		for a, err := range c.client.CSAM.AssetsUntil(gctx, q, from, bound.Load) {
+		// The first page's IDs go to the splitter as soon as the page is
+		// checked, not once its assets have gone down the pipeline: the
+		// range probes then start while a slot would otherwise wait.
+		// It runs on this goroutine, without mu (held while a record waits
+		// for the pipeline), and sets first and more before paged is closed:
+		// they are read after it.
+		checked := func(ids []int64, goesOn bool) {
+			select {
+			case <-paged:
+				return // not the first page
+			default:
+			}
+			first, more = ids, goesOn
+			close(paged)
+		}
+		for a, err := range c.client.CSAM.AssetsUntil(gctx, q, from, bound.Load, checked) {
 			mu.Lock()
 			if err != nil {
 				err = fmt.Errorf("assets after %d: %w", last, err)
@@ -320,12 +333,6 @@ func (c *CSAM) head(ctx context.Context, q qualys.AssetQuery, p sync.Partition, 
 			}
 			rec := assetRecord(a, &last)
 			rec.Partition = label
-			if read < q.PageSize && a.ID > 0 {
-				first = append(first, a.ID)
-			}
-			if read++; read >= q.PageSize {
-				pageIn()
-			}
 			err = emit(rec)
 			mu.Unlock()
 			if err != nil {

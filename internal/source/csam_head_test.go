@@ -242,3 +242,62 @@ func TestSplitAfter(t *testing.T) {
 		t.Errorf("one range: %d, %v; want no split", b, parts)
 	}
 }
+
+// The splitter gets the head's first page as soon as the page is in and
+// checked, before any of its records is consumed: a slow pipeline must not
+// keep the range probes, and a concurrency slot, waiting at the start of a
+// run.
+func TestCSAMFirstPageBeforeItsRecords(t *testing.T) {
+	srv, err := qualyssim.New(qualyssim.Config{Assets: 240, Hosts: 20, Seed: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := gatewayClient(t, srv, srv)
+	idsOnly := qualys.AssetQuery{IncludeFields: []string{"assetId"}, PageSize: 20}
+	var want []int64 // the first page's IDs
+	for a, err := range c.CSAM.Assets(t.Context(), idsOnly, qualys.Range{}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want = append(want, a.ID); len(want) == idsOnly.PageSize {
+			break
+		}
+	}
+	src := NewCSAM(c, CSAMOptions{PageSize: idsOnly.PageSize, Parallel: 2})
+	src.query.IncludeFields = idsOnly.IncludeFields
+	firstPage := make(chan []int64, 1)
+	src.split = func(ctx context.Context, _ qualys.AssetQuery, _ int, first qualys.FirstPage) (qualys.Split, error) {
+		ids, more, err := first(ctx)
+		if err != nil {
+			return qualys.Split{}, err
+		}
+		if !more {
+			t.Error("the first page says the head ends there; 240 assets come in pages of 20")
+		}
+		firstPage <- ids
+		return qualys.Split{Total: 240, Ranges: []qualys.Range{{}}}, nil // one range: the head reads on
+	}
+	assets := 0
+	err = src.Extract(t.Context(), time.Time{}, []sy.Partition{{ID: headPartition}}, func(r sy.Record) error {
+		if r.Key == "" {
+			return nil
+		}
+		if assets++; assets == 1 {
+			select {
+			case ids := <-firstPage:
+				if !slices.Equal(ids, want) {
+					t.Errorf("the splitter got the first page's IDs %v, want %v", ids, want)
+				}
+			case <-time.After(10 * time.Second):
+				return fmt.Errorf("the splitter did not get the first page while the page's first record waited")
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if assets != 240 {
+		t.Errorf("%d assets, want 240", assets)
+	}
+}

@@ -131,15 +131,23 @@ func (t *tx) applyRecords(ctx context.Context, ws *store.WriteSet) error {
 		return err
 	}
 	sw := newStaging("software", swCols, swKinds)
-	instCols, instKinds, err := s.stageCols("installed_software", []string{"seq", "record_id", "name", "version", "publisher"},
-		[]kind{kindInt, kindInt, kindText, kindText, kindText}, "install_path", "install_date", "attributes")
+	instCols, instKinds, err := s.stageCols("installed_software", []string{"record_id", "asset_id", "software_id"},
+		[]kind{kindInt, kindInt, kindInt}, "install_path", "install_date", "attributes")
 	if err != nil {
 		return err
 	}
-	inst := newStaging("installed_software", instCols, instKinds)
+	// The installs and list rows are copied into their tables directly,
+	// once their software's ids and their records' assets are known
+	// (instSW: each install's entry in sw; contentRecs: the records with
+	// installs or list rows).
+	var (
+		instRows    [][]any
+		instSW      []int
+		contentRecs []int64
+	)
 	items := map[string]*staging{}
 	var itemOrder []string
-	seen := map[softwareKey]bool{}
+	seen := map[softwareKey]int{}
 	// A record given twice gets the last content (as successive writes
 	// would leave it).
 	last := make(map[int64]int, len(ws.Records))
@@ -155,19 +163,26 @@ func (t *tx) applyRecords(ctx context.Context, ws *store.WriteSet) error {
 		if err := recs.add(rc.RecordID, rc.Hash, rc.Attributes, rc.SoftwareInstalls, rc.Findings); err != nil {
 			return err
 		}
+		if len(rc.Installs) > 0 || len(rc.Items) > 0 {
+			contentRecs = append(contentRecs, rc.RecordID)
+		}
 		for _, in := range rc.Installs {
 			k := softwareKey{in.Name, in.Version, in.Publisher}
-			if !seen[k] {
+			n, ok := seen[k]
+			if !ok {
 				// The first entry of the batch is the catalog's (as the
 				// SQLite store's per-batch catalog cache does).
-				seen[k] = true
-				if err := sw.add(int64(len(sw.rows)), in.Name, in.Version, in.Publisher, in.SoftwareAttributes); err != nil {
+				n = len(sw.rows)
+				seen[k] = n
+				if err := sw.add(int64(n), in.Name, in.Version, in.Publisher, in.SoftwareAttributes); err != nil {
 					return err
 				}
 			}
-			if err := inst.add(int64(len(inst.rows)), rc.RecordID, in.Name, in.Version, in.Publisher, in.InstallPath, in.InstallDate, in.Attributes); err != nil {
+			row, err := rowOf("installed_software", instCols, instKinds, []any{rc.RecordID, int64(0), int64(0), in.InstallPath, in.InstallDate, in.Attributes})
+			if err != nil {
 				return err
 			}
+			instRows, instSW = append(instRows, row), append(instSW, n)
 		}
 		for _, it := range rc.Items {
 			st, err := t.itemStaging(items, it.Table)
@@ -217,56 +232,19 @@ func (t *tx) applyRecords(ctx context.Context, ws *store.WriteSet) error {
 		if err := t.load(ctx, sw); err != nil {
 			return err
 		}
-		// Changed catalog entries are updated, unchanged ones left alone
-		// (no dead row versions), and only new ones inserted (an upsert
-		// would use up an id for each).
-		_, err := t.tx.Exec(ctx, `UPDATE software w SET attributes = coalesce(s.attributes, '{}') FROM `+sw.name+` s
-			WHERE w.name = s.name AND w.version = s.version AND w.publisher = s.publisher AND w.attributes IS DISTINCT FROM coalesce(s.attributes, '{}')`)
-		if err != nil {
-			return fmt.Errorf("update the software catalog: %w", err)
-		}
-		_, err = t.tx.Exec(ctx, `INSERT INTO software (name, version, publisher, attributes)
-			SELECT s.name, s.version, s.publisher, coalesce(s.attributes, '{}') FROM `+sw.name+` s
-			WHERE NOT EXISTS (SELECT 1 FROM software w WHERE w.name = s.name AND w.version = s.version AND w.publisher = s.publisher)
-			ORDER BY s.seq
-			ON CONFLICT (name, version, publisher) DO NOTHING`)
-		if err != nil {
-			return fmt.Errorf("insert into the software catalog: %w", err)
-		}
-		if err := t.load(ctx, inst); err != nil {
-			return err
-		}
-		_, err = t.tx.Exec(ctx, `INSERT INTO installed_software (record_id, asset_id, software_id, install_path, install_date, attributes)
-			SELECT s.record_id, r.asset_id, w.id, s.install_path, s.install_date, coalesce(s.attributes, '{}') FROM `+inst.name+` s
-			JOIN asset_records r ON r.id = s.record_id
-			JOIN software w ON w.name = s.name AND w.version = s.version AND w.publisher = s.publisher
-			ORDER BY s.seq
-			ON CONFLICT (record_id, software_id, install_path) DO NOTHING`)
-		if err != nil {
-			return fmt.Errorf("insert installed software: %w", err)
-		}
 	}
-
-	for _, tb := range itemOrder {
-		st := items[tb]
-		if err := t.load(ctx, st); err != nil {
+	if len(contentRecs) > 0 {
+		swIDs, assets, err := t.catalogAndAssets(ctx, sw, contentRecs)
+		if err != nil {
 			return err
 		}
-		cols := store.ItemColumns[tb]
-		q := `INSERT INTO ` + tb + ` (record_id, asset_id, ordinal` + commaList(cols) + `, attributes)
-			SELECT s.record_id, r.asset_id, s.ordinal` + commaList(prefixedEach("s.", cols)) + `, coalesce(s.attributes, '{}') FROM ` + st.name + ` s
-			JOIN asset_records r ON r.id = s.record_id`
-		if tb == "record_items" {
-			q = `INSERT INTO record_items (record_id, entity, ordinal, attributes)
-				SELECT s.record_id, s.entity, s.ordinal, coalesce(s.attributes, '{}') FROM ` + st.name + ` s
-				JOIN asset_records r ON r.id = s.record_id`
+		if err := copyInstalls(ctx, t.tx, instCols, instRows, instSW, swIDs, assets); err != nil {
+			return err
 		}
-		tag, err := t.tx.Exec(ctx, q)
-		if err != nil {
-			return fmt.Errorf("insert %s: %w", tb, err)
-		}
-		if n := tag.RowsAffected(); n != int64(len(st.rows)) {
-			return fmt.Errorf("insert %s: %d of %d rows belong to no stored record", tb, int64(len(st.rows))-n, len(st.rows))
+		for _, tb := range itemOrder {
+			if err := copyItems(ctx, t.tx, tb, items[tb], assets); err != nil {
+				return err
+			}
 		}
 	}
 
@@ -285,8 +263,134 @@ func (t *tx) applyRecords(ctx context.Context, ws *store.WriteSet) error {
 	return nil
 }
 
-// itemStaging returns the staging table of a list table, new when items
-// has none yet.
+// catalogAndAssets brings the software catalog up to date with the staged
+// entries sw (none, or loaded) and reads, in the same round trip, their
+// ids (by entry) and the assets of records recs. Changed catalog entries
+// are updated, unchanged ones left alone (no dead row versions), and only
+// new ones inserted (an upsert would use up an id for each). Knowing the
+// ids and the assets, the installs and list rows need no staging table and
+// no join: joining staged installs to the catalog by name, version and
+// publisher was the largest statement of a first load.
+func (t *tx) catalogAndAssets(ctx context.Context, sw *staging, recs []int64) ([]int64, map[int64]int64, error) {
+	b := &pgx.Batch{}
+	ids := make([]int64, len(sw.rows))
+	if len(sw.rows) > 0 {
+		b.Queue(`UPDATE software w SET attributes = coalesce(s.attributes, '{}') FROM ` + sw.name + ` s
+			WHERE w.name = s.name AND w.version = s.version AND w.publisher = s.publisher AND w.attributes IS DISTINCT FROM coalesce(s.attributes, '{}')`)
+		b.Queue(`INSERT INTO software (name, version, publisher, attributes)
+			SELECT s.name, s.version, s.publisher, coalesce(s.attributes, '{}') FROM ` + sw.name + ` s
+			WHERE NOT EXISTS (SELECT 1 FROM software w WHERE w.name = s.name AND w.version = s.version AND w.publisher = s.publisher)
+			ORDER BY s.seq
+			ON CONFLICT (name, version, publisher) DO NOTHING`)
+		b.Queue(`SELECT s.seq, w.id FROM ` + sw.name + ` s JOIN software w ON w.name = s.name AND w.version = s.version AND w.publisher = s.publisher`).
+			Query(func(rs pgx.Rows) error {
+				var seq, id int64
+				_, err := pgx.ForEachRow(rs, []any{&seq, &id}, func() error {
+					if seq >= 0 && seq < int64(len(ids)) {
+						ids[seq] = id
+					}
+					return nil
+				})
+				return err
+			})
+	}
+	assets := make(map[int64]int64, len(recs))
+	b.Queue(`SELECT id, asset_id FROM asset_records WHERE id = ANY($1)`, recs).Query(func(rs pgx.Rows) error {
+		var id, asset int64
+		_, err := pgx.ForEachRow(rs, []any{&id, &asset}, func() error {
+			assets[id] = asset
+			return nil
+		})
+		return err
+	})
+	if err := sendBatch(ctx, t.tx, b); err != nil {
+		return nil, nil, fmt.Errorf("update the software catalog and read the records' assets: %w", err)
+	}
+	if n := slices.Index(ids, 0); n >= 0 {
+		return nil, nil, fmt.Errorf("update the software catalog: entry %v has no id after its insert", sw.rows[n][1:4])
+	}
+	return ids, assets, nil
+}
+
+// copyInstalls copies the installs rows (columns cols: record_id,
+// asset_id, software_id, then the rest) into installed_software, with
+// their records' assets and the ids of their software (rowSW[i]: row i's
+// entry in swIDs). A row that repeats an earlier one's record, software
+// and path is left out, as ON CONFLICT DO NOTHING did.
+func copyInstalls(ctx context.Context, q querier, cols []string, rows [][]any, rowSW []int, swIDs []int64, assets map[int64]int64) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	type instKey struct {
+		rec, sw int64
+		path    string
+	}
+	out := rows[:0]
+	dup := make(map[instKey]bool, len(rows))
+	path, attrs := slices.Index(cols, "install_path"), slices.Index(cols, "attributes")
+	for i, row := range rows {
+		rec := row[0].(int64)
+		asset, ok := assets[rec]
+		if !ok {
+			return fmt.Errorf("insert installed software: record %d is not stored", rec)
+		}
+		row[1], row[2] = asset, swIDs[rowSW[i]]
+		if p, ok := row[path].(string); ok { // NULL fails the insert
+			k := instKey{rec, swIDs[rowSW[i]], p}
+			if dup[k] {
+				continue
+			}
+			dup[k] = true
+		}
+		if row[attrs] == nil {
+			row[attrs] = "{}" // NOT NULL, as the staged insert coalesced
+		}
+		out = append(out, row)
+	}
+	if _, err := q.CopyFrom(ctx, pgx.Identifier{"installed_software"}, cols, pgx.CopyFromRows(out)); err != nil {
+		return fmt.Errorf("insert installed software: %w", err)
+	}
+	return nil
+}
+
+// copyItems copies the list rows of table tb, converted in st (columns
+// record_id, ordinal, [entity,] the table's columns, attributes), into tb
+// with their records' assets (record_items has none).
+func copyItems(ctx context.Context, q querier, tb string, st *staging, assets map[int64]int64) error {
+	cols := st.cols
+	if tb != "record_items" {
+		cols = append([]string{"record_id", "asset_id"}, st.cols[1:]...)
+	}
+	attrs := slices.Index(cols, "attributes")
+	rows := make([][]any, len(st.rows))
+	missing := 0
+	for i, r := range st.rows {
+		asset, ok := assets[r[0].(int64)]
+		if !ok {
+			missing++
+			continue
+		}
+		row := r
+		if tb != "record_items" {
+			row = append([]any{r[0], asset}, r[1:]...)
+		}
+		if row[attrs] == nil {
+			row[attrs] = "{}" // NOT NULL, as the staged insert coalesced
+		}
+		rows[i] = row
+	}
+	if missing > 0 {
+		return fmt.Errorf("insert %s: %d of %d rows belong to no stored record", tb, missing, len(st.rows))
+	}
+	if _, err := q.CopyFrom(ctx, pgx.Identifier{tb}, cols, pgx.CopyFromRows(rows)); err != nil {
+		return fmt.Errorf("insert %s: %w", tb, err)
+	}
+	return nil
+}
+
+// itemStaging returns the rows of a list table being gathered (converted to
+// its columns' kinds, then copied into the table by copyItems), new when
+// items has none yet.
 func (t *tx) itemStaging(items map[string]*staging, tb string) (*staging, error) {
 	if st := items[tb]; st != nil {
 		return st, nil
@@ -312,14 +416,6 @@ func commaList(cols []string) string {
 		return ""
 	}
 	return ", " + strings.Join(cols, ", ")
-}
-
-func prefixedEach(p string, cols []string) []string {
-	out := make([]string, len(cols))
-	for i, c := range cols {
-		out[i] = p + c
-	}
-	return out
 }
 
 func (t *tx) applyVulns(ctx context.Context, ws *store.WriteSet) error {

@@ -1074,3 +1074,47 @@ func TestNewFindingIDsAndAnUnknownRecord(t *testing.T) {
 		t.Errorf("%d findings after the failed write, want the seeded 50", got)
 	}
 }
+
+// Installs and list rows are copied into their tables with their records'
+// assets read first: a row of a record that is not stored fails the write
+// set, and the transaction writes nothing.
+func TestContentOfAnUnknownRecord(t *testing.T) {
+	t.Parallel()
+	s, u := open(t)
+	f := seed(t, s, 1)
+	installs := queryInt(t, u, `SELECT count(*) FROM installed_software`)
+	ports := queryInt(t, u, `SELECT count(*) FROM open_ports`)
+	unknown := f.vmdr + 1000
+	for _, tc := range []struct {
+		name    string
+		content store.RecordContent
+		want    string
+	}{
+		{"an install", store.RecordContent{RecordID: unknown, Hash: "x", Attributes: `{}`, SoftwareInstalls: 1,
+			Installs: []store.Install{{Name: "openssl", Version: "3.0", Publisher: "OpenSSL", InstallPath: "/opt", Attributes: `{}`}}},
+			fmt.Sprintf("insert installed software: record %d is not stored", unknown)},
+		{"a list row", store.RecordContent{RecordID: unknown, Hash: "x", Attributes: `{}`,
+			Items: []store.Item{{Table: "open_ports", Entity: "OpenPort", Values: []any{int64(8443), "TCP"}, Attributes: `{}`}}},
+			"insert open_ports: 1 of 2 rows belong to no stored record"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := s.Update(t.Context(), store.Lock{Source: "csam", Subscription: "sub1"}, func(tx store.Tx) error {
+				return tx.Apply(t.Context(), &store.WriteSet{RunID: f.run.ID, Source: "csam", Subscription: "sub1", At: at,
+					Records: []store.RecordContent{
+						{RecordID: f.csam, Hash: "c2", Attributes: `{}`, SoftwareInstalls: 1,
+							Installs: []store.Install{{Name: "curl", Version: "8.0", Publisher: "curl", InstallPath: "/usr", Attributes: `{}`}},
+							Items:    []store.Item{{Table: "open_ports", Entity: "OpenPort", Values: []any{int64(22), "TCP"}, Attributes: `{}`}}},
+						tc.content}})
+			})
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Apply: %v; want an error with %q", err, tc.want)
+			}
+			if got := queryInt(t, u, `SELECT count(*) FROM installed_software`); got != installs {
+				t.Errorf("%d installs after the failed write, want the seeded %d", got, installs)
+			}
+			if got := queryInt(t, u, `SELECT count(*) FROM open_ports`); got != ports {
+				t.Errorf("%d open ports after the failed write, want the seeded %d", got, ports)
+			}
+		})
+	}
+}

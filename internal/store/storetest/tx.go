@@ -247,10 +247,13 @@ func testTxLookups(t *testing.T, st store.Store, _ opener) {
 		}
 
 		// Record 41, inserted in this transaction, gets content twice:
-		// the second replaces the first (other path, two ports).
+		// the second replaces the first (other path, two ports). The first
+		// lists one install twice (same software, same path): it is one
+		// row, as the key of installed_software says.
 		if err := tx.Apply(ctx, &store.WriteSet{RunID: run.ID, Source: "csam", Subscription: subscription, At: now,
 			Records: []store.RecordContent{{RecordID: r1, Hash: "h0", Attributes: `{}`, SoftwareInstalls: 1,
-				Installs: []store.Install{{Name: "storetest-pkg", Version: "1.0", SoftwareAttributes: `{"name":"storetest-pkg"}`, InstallPath: "/opt/old", Attributes: `{}`}},
+				Installs: []store.Install{{Name: "storetest-pkg", Version: "1.0", SoftwareAttributes: `{"name":"storetest-pkg"}`, InstallPath: "/opt/old", Attributes: `{}`},
+					{Name: "storetest-pkg", Version: "1.0", SoftwareAttributes: `{"name":"storetest-pkg"}`, InstallPath: "/opt/old", Attributes: `{"again":true}`}},
 				Items: []store.Item{{Table: "open_ports", Entity: string(model.EntityOpenPort), Values: []any{int64(21), "TCP"}, Attributes: `{"number":21}`},
 					{Table: "open_ports", Entity: string(model.EntityOpenPort), Ordinal: 1, Values: []any{int64(23), "TCP"}, Attributes: `{"number":23}`}}}}}); err != nil {
 			return err

@@ -671,28 +671,89 @@ type findingRef struct {
 	key    string
 }
 
+// applyChanges copies the change rows into changes directly, in write-set
+// order: first, in one round trip, it reads the assets their records
+// belong to now (a change names its record's asset, whatever asset the
+// write set gave) and the ids of the findings they name only by key.
+// (They went through a staging table and an INSERT … SELECT joined to
+// asset_records and findings.)
 func (t *tx) applyChanges(ctx context.Context, ws *store.WriteSet) error {
 	if len(ws.Changes) == 0 {
 		return nil
 	}
-	st := newStaging("changes", []string{"seq", "kind", "asset_id", "record_id", "finding_id", "finding_key", "qid", "old_value", "new_value"},
-		[]kind{kindInt, kindText, kindInt, kindInt, kindInt, kindText, kindInt, kindText, kindText})
-	for i, c := range ws.Changes {
-		if err := st.add(int64(i), c.Kind, c.AssetID, c.RecordID, c.FindingID, c.FindingKey, c.QID, c.Old, c.New); err != nil {
-			return fmt.Errorf("%s change: %w", c.Kind, err)
+	var (
+		recs     []int64
+		seenRec  = map[int64]bool{}
+		refRecs  []int64
+		refKeys  []string
+		assets   = map[int64]int64{}
+		findings = map[findingRef]int64{}
+	)
+	for _, c := range ws.Changes {
+		if c.RecordID != 0 && !seenRec[c.RecordID] {
+			seenRec[c.RecordID] = true
+			recs = append(recs, c.RecordID)
+		}
+		if c.FindingID == 0 && c.FindingKey != "" {
+			refRecs, refKeys = append(refRecs, c.RecordID), append(refKeys, c.FindingKey)
 		}
 	}
-	if err := t.load(ctx, st); err != nil {
-		return err
+	b := &pgx.Batch{}
+	if len(recs) > 0 {
+		b.Queue(`SELECT id, asset_id FROM asset_records WHERE id = ANY($1)`, recs).Query(func(rs pgx.Rows) error {
+			var id, asset int64
+			_, err := pgx.ForEachRow(rs, []any{&id, &asset}, func() error {
+				assets[id] = asset
+				return nil
+			})
+			return err
+		})
 	}
-	_, err := t.tx.Exec(ctx, `INSERT INTO changes (run_id, kind, asset_id, record_id, finding_id, qid, old_value, new_value, at)
-		SELECT $1, s.kind, coalesce(r.asset_id, s.asset_id), nullif(s.record_id, 0),
-			CASE WHEN s.finding_id <> 0 THEN s.finding_id ELSE f.id END, nullif(s.qid, 0), s.old_value, s.new_value, $2
-		FROM `+st.name+` s
-		LEFT JOIN asset_records r ON s.record_id <> 0 AND r.id = s.record_id
-		LEFT JOIN findings f ON s.finding_id = 0 AND s.finding_key <> '' AND f.record_id = s.record_id AND f.finding_key = s.finding_key
-		ORDER BY s.seq`, ws.RunID, ws.At)
-	if err != nil {
+	if len(refRecs) > 0 {
+		// LATERAL: one index probe per key (see LookupIdentifiers).
+		b.Queue(`SELECT k.r, k.key, f.id FROM unnest($1::bigint[], $2::text[]) AS k(r, key)
+			CROSS JOIN LATERAL (SELECT id FROM findings WHERE record_id = k.r AND finding_key = k.key) f`, refRecs, refKeys).Query(func(rs pgx.Rows) error {
+			var (
+				rec, id int64
+				key     string
+			)
+			_, err := pgx.ForEachRow(rs, []any{&rec, &key, &id}, func() error {
+				findings[findingRef{rec, key}] = id
+				return nil
+			})
+			return err
+		})
+	}
+	if err := sendBatch(ctx, t.tx, b); err != nil {
+		return fmt.Errorf("insert changes: read their records' assets and findings: %w", err)
+	}
+	cols := []string{"run_id", "kind", "asset_id", "record_id", "finding_id", "qid", "old_value", "new_value", "at"}
+	ks := []kind{kindInt, kindText, kindInt, kindInt, kindInt, kindInt, kindText, kindText, kindTime}
+	rows := make([][]any, len(ws.Changes))
+	for i, c := range ws.Changes {
+		asset := c.AssetID
+		if a, ok := assets[c.RecordID]; ok {
+			asset = a
+		}
+		var rec, finding, qid any
+		if c.RecordID != 0 {
+			rec = c.RecordID
+		}
+		if c.FindingID != 0 {
+			finding = c.FindingID
+		} else if id, ok := findings[findingRef{c.RecordID, c.FindingKey}]; ok && c.FindingKey != "" {
+			finding = id
+		}
+		if c.QID != 0 {
+			qid = c.QID
+		}
+		row, err := rowOf("changes", cols, ks, []any{ws.RunID, c.Kind, asset, rec, finding, qid, c.Old, c.New, ws.At})
+		if err != nil {
+			return fmt.Errorf("%s change: %w", c.Kind, err)
+		}
+		rows[i] = row
+	}
+	if _, err := t.tx.CopyFrom(ctx, pgx.Identifier{"changes"}, cols, pgx.CopyFromRows(rows)); err != nil {
 		return fmt.Errorf("insert changes: %w", err)
 	}
 	return nil

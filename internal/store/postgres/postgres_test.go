@@ -1118,3 +1118,36 @@ func TestContentOfAnUnknownRecord(t *testing.T) {
 		})
 	}
 }
+
+// A change that names its finding by key only gets the finding's id, and
+// the asset of its record (not the one the write set gave); a change of an
+// asset alone keeps its asset and has no record.
+func TestChangesNameTheirFindingsAndAssets(t *testing.T) {
+	t.Parallel()
+	s, u := open(t)
+	f := seed(t, s, 3)
+	fid := queryInt(t, u, `SELECT id FROM findings WHERE record_id = $1 AND qid = 1001`, f.vmdr)
+	var key string
+	conn, err := pgx.Connect(t.Context(), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	if err := conn.QueryRow(t.Context(), `SELECT finding_key FROM findings WHERE id = $1`, fid).Scan(&key); err != nil {
+		t.Fatal(err)
+	}
+	update(t, s, func(tx store.Tx) error {
+		return tx.Apply(t.Context(), &store.WriteSet{RunID: f.run.ID, Source: "vmdr", Subscription: "sub1", At: at,
+			Changes: []store.ChangeWrite{
+				{Kind: store.ChangeFindingFixed, AssetID: f.asset + 99, RecordID: f.vmdr, FindingKey: key, QID: 1001, Old: "Active", New: "Fixed"},
+				{Kind: store.ChangeRiskBand, AssetID: f.asset, Old: "LOW", New: "HIGH"}}})
+	})
+	if got := queryInt(t, u, `SELECT count(*) FROM changes WHERE kind = 'finding_fixed' AND finding_id = $1 AND asset_id = $2 AND record_id = $3 AND qid = 1001`,
+		fid, f.asset, f.vmdr); got != 1 {
+		t.Errorf("%d finding_fixed changes name finding %d, asset %d and record %d, want 1", got, fid, f.asset, f.vmdr)
+	}
+	if got := queryInt(t, u, `SELECT count(*) FROM changes WHERE kind = 'risk_band' AND asset_id = $1 AND record_id IS NULL AND finding_id IS NULL AND qid IS NULL AND new_value = 'HIGH'`,
+		f.asset); got != 1 {
+		t.Errorf("%d risk_band changes of asset %d with no record, finding or QID, want 1", got, f.asset)
+	}
+}

@@ -295,14 +295,7 @@ func (t *tx) catalogAndAssets(ctx context.Context, sw *staging, recs []int64) ([
 			})
 	}
 	assets := make(map[int64]int64, len(recs))
-	b.Queue(`SELECT id, asset_id FROM asset_records WHERE id = ANY($1)`, recs).Query(func(rs pgx.Rows) error {
-		var id, asset int64
-		_, err := pgx.ForEachRow(rs, []any{&id, &asset}, func() error {
-			assets[id] = asset
-			return nil
-		})
-		return err
-	})
+	queueAssetsOf(b, recs, assets)
 	if err := sendBatch(ctx, t.tx, b); err != nil {
 		return nil, nil, fmt.Errorf("update the software catalog and read the records' assets: %w", err)
 	}
@@ -594,14 +587,7 @@ func (t *tx) insertFindings(ctx context.Context, ws *store.WriteSet, added []int
 	assets := make(map[int64]int64, len(recs))
 	var ids []int64
 	b := &pgx.Batch{}
-	b.Queue(`SELECT id, asset_id FROM asset_records WHERE id = ANY($1)`, recs).Query(func(rows pgx.Rows) error {
-		var id, asset int64
-		_, err := pgx.ForEachRow(rows, []any{&id, &asset}, func() error {
-			assets[id] = asset
-			return nil
-		})
-		return err
-	})
+	queueAssetsOf(b, recs, assets)
 	b.Queue(`SELECT nextval(pg_get_serial_sequence('findings', 'id')) FROM generate_series(1, $1::int)`, len(added)).Query(func(rows pgx.Rows) error {
 		var err error
 		ids, err = pgx.CollectRows(rows, pgx.RowTo[int64])
@@ -665,6 +651,19 @@ func (t *tx) insertFindings(ctx context.Context, ws *store.WriteSet, added []int
 	return nil
 }
 
+// queueAssetsOf queues on b the read of the assets records recs belong to,
+// into assets.
+func queueAssetsOf(b *pgx.Batch, recs []int64, assets map[int64]int64) {
+	b.Queue(`SELECT id, asset_id FROM asset_records WHERE id = ANY($1)`, recs).Query(func(rs pgx.Rows) error {
+		var id, asset int64
+		_, err := pgx.ForEachRow(rs, []any{&id, &asset}, func() error {
+			assets[id] = asset
+			return nil
+		})
+		return err
+	})
+}
+
 // findingRef names a finding by its record and key.
 type findingRef struct {
 	record int64
@@ -700,14 +699,7 @@ func (t *tx) applyChanges(ctx context.Context, ws *store.WriteSet) error {
 	}
 	b := &pgx.Batch{}
 	if len(recs) > 0 {
-		b.Queue(`SELECT id, asset_id FROM asset_records WHERE id = ANY($1)`, recs).Query(func(rs pgx.Rows) error {
-			var id, asset int64
-			_, err := pgx.ForEachRow(rs, []any{&id, &asset}, func() error {
-				assets[id] = asset
-				return nil
-			})
-			return err
-		})
+		queueAssetsOf(b, recs, assets)
 	}
 	if len(refRecs) > 0 {
 		// LATERAL: one index probe per key (see LookupIdentifiers).

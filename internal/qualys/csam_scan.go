@@ -8,11 +8,10 @@ package qualys
 //
 // Now the page is read twice by a validating byte scanner: once as it
 // downloads, on its way into a spool file (as VMDR pages are spooled), for
-// the envelope (responseCode, hasMore, lastSeenAssetId) and to check the
-// whole document, so that the page is checked when its last byte is in;
-// then, from the file, as the caller
-// iterates, asset by asset, each copied out on its own. Memory is one asset,
-// not one page. Whenever the scanner meets anything it does not accept
+// the envelope (responseCode, hasMore, lastSeenAssetId), the assets' IDs
+// and to check the whole document, so that the page is checked when its
+// last byte is in; then, from the file, as the caller iterates, asset by
+// asset, each copied out on its own. Memory is one asset, not one page. Whenever the scanner meets anything it does not accept
 // (invalid JSON, an envelope the slow path would refuse, a read error), the
 // page is decoded again from its file by decodeSearchPage, so errors and
 // their messages are the slow path's; the two agree on every page

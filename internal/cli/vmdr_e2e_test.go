@@ -92,8 +92,12 @@ func TestVMDRFullThenIncremental(t *testing.T) {
 	if f.Fixed == 0 || f.Reopened == 0 || f.New == 0 {
 		t.Errorf("incremental findings %+v: want new, fixed and reopened detections", f)
 	}
-	if incVM.APICalls*5 > fullVM.APICalls*2 {
-		t.Errorf("incremental VMDR run made %d calls, full %d: want a small fraction", incVM.APICalls, fullVM.APICalls)
+	// At this size the full run makes 9 calls and the incremental one 3, or
+	// 4 when the host list arrives before the head's first page and the
+	// rest is split into a range (the order of arrival depends on the
+	// machine's load: 4 in one CI run). At most half, then.
+	if incVM.APICalls*2 > fullVM.APICalls {
+		t.Errorf("incremental VMDR run made %d calls, full %d: want at most half", incVM.APICalls, fullVM.APICalls)
 	}
 	t.Logf("VMDR calls: full %d, incremental %d; findings full %+v, incremental %+v", fullVM.APICalls, incVM.APICalls, full.Findings, f)
 	assertChangesMatch(t, s, db, inc, truth, bandsBefore, bandsOf(t, db2))

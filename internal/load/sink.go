@@ -115,6 +115,17 @@ func (s *Sink) WriteBatch(ctx context.Context, b *sync.Batch) (sync.BatchResult,
 	return res, nil
 }
 
+// BuildIndexes implements sync.IndexBuilder: a store that defers indexes
+// through a first load (store.IndexDeferrer) builds those of the run's
+// source and subscription now.
+func (s *Sink) BuildIndexes(ctx context.Context, run *sync.Run) error {
+	d, ok := s.st.(store.IndexDeferrer)
+	if !ok {
+		return nil
+	}
+	return d.BuildDeferredIndexes(ctx, lockOf(run))
+}
+
 // FinishRun implements sync.Sink: a completed full run marks what it did
 // not see stale and records the assets that left; every run brings
 // enrichment and risk up to date for what it touched; the run record and

@@ -24,6 +24,15 @@ import (
 	"github.com/qflow/qflow/internal/sync"
 )
 
+// IndexDeferrer is implemented by a store that builds some indexes at the
+// end of a first load instead of row by row (SQLite). Its run's end
+// builds them in any case; BuildDeferredIndexes builds those a run of
+// lock deferred before then, so that the build overlaps the run's last
+// downloads.
+type IndexDeferrer interface {
+	BuildDeferredIndexes(ctx context.Context, lock Lock) error
+}
+
 // ErrNotFound is returned by the lookups of a single row (Map, RunMap) when
 // there is no such row.
 var ErrNotFound = errors.New("not found")

@@ -317,8 +317,33 @@ func (e *Engine) execute(ctx context.Context, run *Run, cp *Checkpoint) error {
 		toWrite = out
 	}
 
+	// Only a full run can be a first load, the one kind of run whose store
+	// defers indexes.
+	ib, _ := o.Store.(IndexBuilder)
+	built := run.Mode != ModeFull // no indexes to build, or built
 	var writeErr error
-	for b := range toWrite {
+	for {
+		var b *Batch
+		var ok bool
+		if ib != nil && !built && writeErr == nil && nearEnd(run.Counts.Seen, total) {
+			idle := time.NewTimer(indexIdleWait)
+			select {
+			case b, ok = <-toWrite:
+				idle.Stop()
+			case <-idle.C:
+				built = true
+				if err := ib.BuildIndexes(ctx, run); err != nil {
+					writeErr = fmt.Errorf("build indexes: %w", err)
+					cancel(writeErr)
+				}
+				continue
+			}
+		} else {
+			b, ok = <-toWrite
+		}
+		if !ok {
+			break
+		}
 		if writeErr != nil {
 			continue // drain
 		}
@@ -341,10 +366,10 @@ func (e *Engine) execute(ctx context.Context, run *Run, cp *Checkpoint) error {
 			e.log.Warn("record quarantined", "key", q.Key, "reason", q.Reason)
 		}
 		e.log.Debug("batch committed", "run_id", run.ID, "records", len(b.Records), "quarantined", len(b.Quarantined))
+		if lt, ok := src.(LiveTotal); ok && total < 0 {
+			total = lt.LiveTotal()
+		}
 		if o.Progress != nil {
-			if lt, ok := src.(LiveTotal); ok && total < 0 {
-				total = lt.LiveTotal()
-			}
 			o.Progress(Progress{Total: total, Counts: run.Counts})
 		}
 	}
@@ -364,6 +389,27 @@ func (e *Engine) execute(ctx context.Context, run *Run, cp *Checkpoint) error {
 		}
 	}
 	return nil
+}
+
+// indexIdleWait is how long the writer of a nearly finished run waits for
+// data before it has the store build its deferred indexes (IndexBuilder).
+const indexIdleWait = 50 * time.Millisecond
+
+// nearEndRecords caps the records a run may have left when its store
+// builds its deferred indexes early. The rows of the records written after
+// the build update the indexes one by one, each batch rewriting index pages
+// all over them, and the larger the index the more pages: at the
+// simulator's sizes a thousand records are some 120,000 CSAM installs or
+// 28,000 VMDR findings, the last tenth of a 10,000-record load, where the
+// early build was measured a gain.
+const nearEndRecords = 1000
+
+// nearEnd reports whether a run that has written seen of its total
+// records has at most a tenth of them, and at most nearEndRecords, left;
+// false while the total is unknown.
+func nearEnd(seen, total int64) bool {
+	left := total - seen
+	return total > 0 && left*10 <= total && left <= nearEndRecords
 }
 
 func (e *Engine) transform(b *Batch, r Record) {

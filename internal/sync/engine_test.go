@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -570,5 +571,109 @@ func TestBeforeFinish(t *testing.T) {
 				t.Errorf("run %+v, FinishRun called %d times; want state %s, once", run, st.finishCalls, tc.want)
 			}
 		})
+	}
+}
+
+// indexStore is a memStore that builds deferred indexes (IndexBuilder); it
+// records how many records were committed at each call.
+type indexStore struct {
+	*memStore
+	fail   error
+	builds []int64
+}
+
+func (s *indexStore) BuildIndexes(ctx context.Context, run *Run) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.builds = append(s.builds, s.runs[run.ID].Counts.Seen)
+	return s.fail
+}
+
+// unknownTotal is a fakeSource that cannot count its records.
+type unknownTotal struct{ *fakeSource }
+
+func (unknownTotal) Total(context.Context, time.Time) (int64, error) { return -1, nil }
+
+// A store's deferred indexes are built once at most a tenth of the run's
+// records are left to commit and the writer then waits for data: the build
+// overlaps the wait for the last records instead of following them. Not
+// before, not while batches keep coming, not without a total, and at most
+// once; its error fails the run. Time is synctest's fake clock: the writer
+// only waits where the source stalls.
+func TestIndexesBuiltWhileWaitingForTheLastRecords(t *testing.T) {
+	errBuild := errors.New("no space left on device")
+	for _, tc := range []struct {
+		name    string
+		stallAt []string // keys the source waits a second before
+		noTotal bool
+		incr    bool // an incremental run, after a full one
+		fail    error
+		want    []int64 // records committed at each BuildIndexes
+	}{
+		{name: "stall before the last tenth", stallAt: []string{"p0-18"}, want: []int64{18}},
+		{name: "two stalls in the last tenth: built once", stallAt: []string{"p0-18", "p0-19"}, want: []int64{18}},
+		{name: "stall before nine tenths", stallAt: []string{"p0-16"}},
+		{name: "no stall"},
+		{name: "total unknown", stallAt: []string{"p0-18"}, noTotal: true},
+		{name: "incremental run", stallAt: []string{"p0-18"}, incr: true},
+		{name: "build fails", stallAt: []string{"p0-18"}, fail: errBuild, want: []int64{18}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				fs := newSource(1, 20)
+				st := &indexStore{memStore: newStore(), fail: tc.fail}
+				mode := ModeFull
+				if tc.incr {
+					if _, err := newEngine(t, fs, st, nil).Run(t.Context()); err != nil {
+						t.Fatal(err)
+					}
+					mode = ModeIncremental
+				}
+				fs.before = func(ctx context.Context, key string) error {
+					if slices.Contains(tc.stallAt, key) {
+						time.Sleep(time.Second)
+					}
+					return nil
+				}
+				var src Source = fs
+				if tc.noTotal {
+					src = unknownTotal{fs}
+				}
+				run, err := newEngine(t, src, st, func(o *Options) { o.Mode = mode }).Run(t.Context())
+				if !errors.Is(err, tc.fail) || (tc.fail == nil) != (err == nil) {
+					t.Fatalf("Run error %v, want %v", err, tc.fail)
+				}
+				if tc.fail != nil && (run.State != StateFailed || !strings.Contains(run.Error, "build indexes: ")) {
+					t.Errorf("run %s with error %q; want Failed, naming the index build", run.State, run.Error)
+				}
+				if tc.fail == nil && !tc.incr {
+					st.checkExactlyOnce(t, fs)
+				}
+				if run.Mode != mode {
+					t.Errorf("run mode %s, want %s", run.Mode, mode)
+				}
+				if !slices.Equal(st.builds, tc.want) {
+					t.Errorf("BuildIndexes called with %v records committed, want %v", st.builds, tc.want)
+				}
+			})
+		})
+	}
+}
+
+// nearEnd: at most a tenth of the records, and at most nearEndRecords, left;
+// never without a total.
+func TestNearEnd(t *testing.T) {
+	for _, tc := range []struct {
+		seen, total int64
+		want        bool
+	}{
+		{0, 0, false}, {5, -1, false}, {0, 10, false},
+		{8, 10, false}, {9, 10, true}, {10, 10, true}, {12, 10, true}, // a count may be short
+		{8_999, 10_000, false}, {9_000, 10_000, true},
+		{90_000, 100_000, false}, {98_999, 100_000, false}, {99_000, 100_000, true},
+	} {
+		if got := nearEnd(tc.seen, tc.total); got != tc.want {
+			t.Errorf("nearEnd(%d, %d) = %v, want %v", tc.seen, tc.total, got, tc.want)
+		}
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/qflow/qflow/internal/store"
 )
 
 // deferrable names the secondary indexes a first load builds at the end of
@@ -60,6 +62,14 @@ func (x *tx) deferIndexes(table string, runID int64) error {
 		x.s.log.Debug("sqlite: index deferred to the end of the run (first load)", "index", name, "table", table, "lock", x.lockKey)
 	}
 	return nil
+}
+
+// BuildDeferredIndexes implements store.IndexDeferrer: it builds the
+// indexes a run under lock deferred, in a transaction of their own.
+func (s *Store) BuildDeferredIndexes(ctx context.Context, lock store.Lock) error {
+	return s.Update(ctx, lock, func(t store.Tx) error {
+		return t.(*tx).restoreIndexes(ctx)
+	})
 }
 
 // restoreIndexes builds the indexes deferred under the transaction's lock.

@@ -32,46 +32,55 @@ func indexSQL(t *testing.T, db *sql.DB, names ...string) map[string]string {
 func loadRun(t *testing.T, st *Store, lock store.Lock, n int) *sync.Run {
 	t.Helper()
 	ctx := t.Context()
-	at := time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)
-	run := &sync.Run{Source: lock.Source, Subscription: lock.Subscription, Mode: sync.ModeFull, State: sync.StateProcessing, StartedAt: at}
+	run := &sync.Run{Source: lock.Source, Subscription: lock.Subscription, Mode: sync.ModeFull, State: sync.StateProcessing, StartedAt: loadAt}
 	if err := st.Update(ctx, lock, func(tx store.Tx) error { return tx.InsertRun(ctx, run) }); err != nil {
 		t.Fatal(err)
 	}
 	for b := range 2 { // two transactions: the second finds the table filled
-		err := st.Update(ctx, lock, func(tx store.Tx) error {
-			ws := &store.WriteSet{RunID: run.ID, Source: lock.Source, Subscription: lock.Subscription, At: at}
-			for i := range n {
-				key := fmt.Sprintf("%s-%d-%d-%d", lock.Subscription, run.ID, b, i)
-				asset, err := tx.InsertAsset(ctx, store.AssetSummary{Name: key}, at)
-				if err != nil {
-					return err
-				}
-				rec, err := tx.InsertRecord(ctx, store.NewRecord{AssetID: asset, Source: "VMDR", Subscription: lock.Subscription, NativeKey: key, RunID: run.ID, At: at})
-				if err != nil {
-					return err
-				}
-				ws.Records = append(ws.Records, store.RecordContent{RecordID: rec, Hash: "h", Attributes: "{}", SoftwareInstalls: 3, Findings: 3,
-					Installs: []store.Install{
-						{Name: "openssl", Version: fmt.Sprint(i % 3), Publisher: "x", SoftwareAttributes: "{}", InstallPath: "/usr", Attributes: "{}"},
-						{Name: "bash", Version: "5", Publisher: "x", SoftwareAttributes: "{}", InstallPath: "/bin", Attributes: "{}"},
-						{Name: "zlib", Version: fmt.Sprint(i), Publisher: "x", SoftwareAttributes: "{}", InstallPath: "/lib", Attributes: "{}"},
-					}})
-				for q := range 3 {
-					vals := make([]any, len(store.FindingColumns))
-					vals[len(store.FindingColumns)-len(store.EnrichColumns)-2] = "{}" // attributes
-					vals[len(store.FindingColumns)-len(store.EnrichColumns)-1] = "h"  // hash
-					vals[len(store.FindingColumns)-1] = 0                             // qds_derived
-					vals[1], vals[3] = "Confirmed", "Active"                          // type, status
-					ws.Findings = append(ws.Findings, store.FindingWrite{RecordID: rec, Key: fmt.Sprint(q), QID: int64(1000 - q*7 - i), Values: vals})
-				}
-			}
-			return tx.Apply(ctx, ws)
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		loadBatch(t, st, lock, run, b, n)
 	}
 	return run
+}
+
+var loadAt = time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)
+
+// loadBatch writes n records with installs and findings for run in one
+// transaction; b numbers the batch within the run.
+func loadBatch(t *testing.T, st *Store, lock store.Lock, run *sync.Run, b, n int) {
+	t.Helper()
+	ctx, at := t.Context(), loadAt
+	err := st.Update(ctx, lock, func(tx store.Tx) error {
+		ws := &store.WriteSet{RunID: run.ID, Source: lock.Source, Subscription: lock.Subscription, At: at}
+		for i := range n {
+			key := fmt.Sprintf("%s-%d-%d-%d", lock.Subscription, run.ID, b, i)
+			asset, err := tx.InsertAsset(ctx, store.AssetSummary{Name: key}, at)
+			if err != nil {
+				return err
+			}
+			rec, err := tx.InsertRecord(ctx, store.NewRecord{AssetID: asset, Source: "VMDR", Subscription: lock.Subscription, NativeKey: key, RunID: run.ID, At: at})
+			if err != nil {
+				return err
+			}
+			ws.Records = append(ws.Records, store.RecordContent{RecordID: rec, Hash: "h", Attributes: "{}", SoftwareInstalls: 3, Findings: 3,
+				Installs: []store.Install{
+					{Name: "openssl", Version: fmt.Sprint(i % 3), Publisher: "x", SoftwareAttributes: "{}", InstallPath: "/usr", Attributes: "{}"},
+					{Name: "bash", Version: "5", Publisher: "x", SoftwareAttributes: "{}", InstallPath: "/bin", Attributes: "{}"},
+					{Name: "zlib", Version: fmt.Sprint(i), Publisher: "x", SoftwareAttributes: "{}", InstallPath: "/lib", Attributes: "{}"},
+				}})
+			for q := range 3 {
+				vals := make([]any, len(store.FindingColumns))
+				vals[len(store.FindingColumns)-len(store.EnrichColumns)-2] = "{}" // attributes
+				vals[len(store.FindingColumns)-len(store.EnrichColumns)-1] = "h"  // hash
+				vals[len(store.FindingColumns)-1] = 0                             // qds_derived
+				vals[1], vals[3] = "Confirmed", "Active"                          // type, status
+				ws.Findings = append(ws.Findings, store.FindingWrite{RecordID: rec, Key: fmt.Sprint(q), QID: int64(1000 - q*7 - i), Values: vals})
+			}
+		}
+		return tx.Apply(ctx, ws)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 func endRun(t *testing.T, st *Store, lock store.Lock, run *sync.Run) {
@@ -168,6 +177,54 @@ func TestFirstLoadBuildsRandomOrderIndexesAtRunEnd(t *testing.T) {
 		t.Errorf("indexes during a load into filled tables: %v", got)
 	}
 	endRun(t, st, lock, run2)
+}
+
+// BuildDeferredIndexes builds the indexes a run deferred while the run goes
+// on (the engine calls it near the end of a first load, while it waits for
+// the last downloads): those of that run's lock only, as the migrations
+// define them. The run's later batches keep them up to date, and its end
+// has nothing left to build.
+func TestDeferredIndexesBuiltBeforeRunEnds(t *testing.T) {
+	ctx := t.Context()
+	st, err := Open(ctx, filepath.Join(t.TempDir(), "early.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	want := indexSQL(t, st.r, deferredNames...)
+	lock := store.Lock{Source: "vmdr", Subscription: "default"}
+	run := loadRun(t, st, lock, 20)
+	if err := st.BuildDeferredIndexes(ctx, store.Lock{Source: "csam", Subscription: "default"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := indexSQL(t, st.r, "findings_qid")["findings_qid"]; got != "" {
+		t.Errorf("findings_qid built for another lock's run")
+	}
+	if err := st.BuildDeferredIndexes(ctx, lock); err != nil {
+		t.Fatal(err)
+	}
+	if got := indexSQL(t, st.r, deferredNames...); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("indexes once built during the run:\n%v\nwant the migrations':\n%v", got, want)
+	}
+	loadBatch(t, st, lock, run, 2, 10) // the run goes on
+	if got := indexSQL(t, st.r, deferredNames...); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("indexes after the run's next batch: %v", got)
+	}
+	endRun(t, st, lock, run)
+	var pending int
+	if err := st.r.QueryRowContext(ctx, `SELECT count(*) FROM deferred_indexes`).Scan(&pending); err != nil || pending != 0 {
+		t.Errorf("%d deferred indexes left, %v", pending, err)
+	}
+	for _, q := range []string{
+		`SELECT (SELECT count(*) FROM findings INDEXED BY findings_qid WHERE qid > 0) = (SELECT count(*) FROM findings)`,
+		`SELECT (SELECT count(*) FROM installed_software INDEXED BY installed_software_software WHERE software_id > 0) = (SELECT count(*) FROM installed_software)`,
+		`SELECT (SELECT count(*) FROM findings) = 50*3`,
+	} {
+		var ok bool
+		if err := st.r.QueryRowContext(ctx, q).Scan(&ok); err != nil || !ok {
+			t.Errorf("%s: %v, %v", q, ok, err)
+		}
+	}
 }
 
 // A load killed before its run ended leaves its indexes missing; the next

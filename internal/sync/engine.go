@@ -325,14 +325,16 @@ func (e *Engine) execute(ctx context.Context, run *Run, cp *Checkpoint) error {
 	for {
 		var b *Batch
 		var ok bool
-		if ib != nil && !built && writeErr == nil && nearEnd(run.Counts.Seen, total) {
+		if ib != nil && !built && writeErr == nil && ctx.Err() == nil && nearEnd(run.Counts.Seen, total) {
 			idle := time.NewTimer(indexIdleWait)
 			select {
 			case b, ok = <-toWrite:
 				idle.Stop()
 			case <-idle.C:
 				built = true
-				if err := ib.BuildIndexes(ctx, run); err != nil {
+				// A run stopped meanwhile fails as stopped (its stages
+				// close toWrite), not with the build it cut short.
+				if err := ib.BuildIndexes(ctx, run); err != nil && ctx.Err() == nil {
 					writeErr = fmt.Errorf("build indexes: %w", err)
 					cancel(writeErr)
 				}

@@ -579,6 +579,7 @@ func TestBeforeFinish(t *testing.T) {
 type indexStore struct {
 	*memStore
 	fail   error
+	during func() // if set, runs during the build, which then fails with ctx's error
 	builds []int64
 }
 
@@ -586,6 +587,10 @@ func (s *indexStore) BuildIndexes(ctx context.Context, run *Run) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.builds = append(s.builds, s.runs[run.ID].Counts.Seen)
+	if s.during != nil { // the build is stopped: it fails as a store does
+		s.during()
+		return fmt.Errorf("sqlite: begin: %w", ctx.Err())
+	}
 	return s.fail
 }
 
@@ -607,8 +612,12 @@ func TestIndexesBuiltWhileWaitingForTheLastRecords(t *testing.T) {
 		stallAt []string // keys the source waits a second before
 		noTotal bool
 		incr    bool // an incremental run, after a full one
-		fail    error
-		want    []int64 // records committed at each BuildIndexes
+		stop    bool // the run is cancelled at its first stall
+		// stopInBuild cancels the run during BuildIndexes, which then
+		// fails: the run fails as cancelled, not with the build's error.
+		stopInBuild bool
+		fail        error
+		want        []int64 // records committed at each BuildIndexes
 	}{
 		{name: "stall before the last tenth", stallAt: []string{"p0-18"}, want: []int64{18}},
 		{name: "two stalls in the last tenth: built once", stallAt: []string{"p0-18", "p0-19"}, want: []int64{18}},
@@ -616,7 +625,9 @@ func TestIndexesBuiltWhileWaitingForTheLastRecords(t *testing.T) {
 		{name: "no stall"},
 		{name: "total unknown", stallAt: []string{"p0-18"}, noTotal: true},
 		{name: "incremental run", stallAt: []string{"p0-18"}, incr: true},
+		{name: "stopped while waiting", stallAt: []string{"p0-18"}, stop: true, fail: context.Canceled},
 		{name: "build fails", stallAt: []string{"p0-18"}, fail: errBuild, want: []int64{18}},
+		{name: "stopped during the build", stallAt: []string{"p0-18"}, fail: context.Canceled, stopInBuild: true, want: []int64{18}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
@@ -629,8 +640,16 @@ func TestIndexesBuiltWhileWaitingForTheLastRecords(t *testing.T) {
 					}
 					mode = ModeIncremental
 				}
+				ctx, stop := context.WithCancel(t.Context())
+				defer stop()
+				if tc.stopInBuild {
+					st.during = stop
+				}
 				fs.before = func(ctx context.Context, key string) error {
 					if slices.Contains(tc.stallAt, key) {
+						if tc.stop {
+							stop()
+						}
 						time.Sleep(time.Second)
 					}
 					return nil
@@ -639,12 +658,15 @@ func TestIndexesBuiltWhileWaitingForTheLastRecords(t *testing.T) {
 				if tc.noTotal {
 					src = unknownTotal{fs}
 				}
-				run, err := newEngine(t, src, st, func(o *Options) { o.Mode = mode }).Run(t.Context())
+				run, err := newEngine(t, src, st, func(o *Options) { o.Mode = mode }).Run(ctx)
 				if !errors.Is(err, tc.fail) || (tc.fail == nil) != (err == nil) {
 					t.Fatalf("Run error %v, want %v", err, tc.fail)
 				}
-				if tc.fail != nil && (run.State != StateFailed || !strings.Contains(run.Error, "build indexes: ")) {
+				if tc.fail == errBuild && (run.State != StateFailed || !strings.Contains(run.Error, "build indexes: ")) {
 					t.Errorf("run %s with error %q; want Failed, naming the index build", run.State, run.Error)
+				}
+				if tc.fail == context.Canceled && strings.Contains(run.Error, "build indexes") {
+					t.Errorf("stopped run failed with %q; want the cancellation, not the build it stopped", run.Error)
 				}
 				if tc.fail == nil && !tc.incr {
 					st.checkExactlyOnce(t, fs)

@@ -260,9 +260,10 @@ type Sink interface {
 // at the end of a first load rather than row by row (SQLite's deferred
 // indexes). The engine calls BuildIndexes at most once in a full run, when
 // at most a tenth of the run's records (and at most a thousand) are left
-// to write and its writer has waited for data for a while: the build then overlaps the last downloads instead of
-// following them, and the last records maintain the indexes as they go.
-// When it is not called, FinishRun builds them.
+// to write and its writer has waited for data for a while: the build then
+// overlaps the last downloads instead of following them, and the last
+// records maintain the indexes as they go. When it is not called,
+// FinishRun builds them.
 type IndexBuilder interface {
 	BuildIndexes(ctx context.Context, run *Run) error
 }

@@ -11,10 +11,8 @@ import (
 	_ "modernc.org/sqlite"
 
 	"github.com/qflow/qflow/internal/load"
-	"github.com/qflow/qflow/internal/model"
 	"github.com/qflow/qflow/internal/store/sqlite"
 	"github.com/qflow/qflow/internal/sync"
-	"github.com/qflow/qflow/internal/transform"
 )
 
 // stalling is a docs source that, before its record at, waits until
@@ -62,14 +60,7 @@ func TestFirstLoadBuildsIndexWhileWaitingForTheLast(t *testing.T) {
 		err := db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'installed_software_software'`).Scan(&n)
 		return err == nil && n == 1
 	}
-	data, err := transform.Default(model.SourceCSAM)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tm, err := transform.Load(data, "default", model.NewCatalog())
-	if err != nil {
-		t.Fatal(err)
-	}
+	tm := csamMap(t)
 	var d docs
 	for i := range 20 {
 		d = append(d, fmt.Sprintf(`{"assetId":%d,"assetName":"a%d","softwareListData":{"software":[{"fullName":"app%d 1.0","name":"app%d","version":"1.0"},{"fullName":"bash 5","name":"bash","version":"5"}]}}`, i+1, i, i%4, i%4))

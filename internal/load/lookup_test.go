@@ -88,6 +88,20 @@ func (d docs) Extract(_ context.Context, _ time.Time, _ []sync.Partition, emit f
 	return emit(sync.Record{Partition: "all", PartitionDone: true})
 }
 
+// csamMap returns the out-of-box CSAM transform map, compiled.
+func csamMap(t *testing.T) *transform.Compiled {
+	t.Helper()
+	data, err := transform.Default(model.SourceCSAM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm, err := transform.Load(data, "default", model.NewCatalog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tm
+}
+
 func csamAsset(id int, serial, fqdn string) string {
 	return fmt.Sprintf(`{"assetId":%d,"assetName":"a%d","biosSerialNumber":%q,"dnsName":%q}`, id, id, serial, fqdn)
 }
@@ -112,14 +126,7 @@ func testLookups(t *testing.T, remote bool) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	data, err := transform.Default(model.SourceCSAM)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tm, err := transform.Load(data, "default", model.NewCatalog())
-	if err != nil {
-		t.Fatal(err)
-	}
+	tm := csamMap(t)
 	run := func(mode sync.Mode, src docs) (*sync.Run, lookupCounts) {
 		t.Helper()
 		c := &counter{}

@@ -65,9 +65,13 @@ func TestFirstLoadBuildsIndexWhileWaitingForTheLast(t *testing.T) {
 	for i := range 20 {
 		d = append(d, fmt.Sprintf(`{"assetId":%d,"assetName":"a%d","softwareListData":{"software":[{"fullName":"app%d 1.0","name":"app%d","version":"1.0"},{"fullName":"bash 5","name":"bash","version":"5"}]}}`, i+1, i, i%4, i%4))
 	}
-	var readyAt int
+	var asks, readyAt int
 	src := stalling{docs: d, at: 18, ready: func() bool {
+		asks++
 		if indexed() {
+			if asks == 1 {
+				t.Errorf("the software index was there when the source reached its last tenth: the load did not defer it")
+			}
 			readyAt++
 			return true
 		}

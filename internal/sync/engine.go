@@ -317,8 +317,8 @@ func (e *Engine) execute(ctx context.Context, run *Run, cp *Checkpoint) error {
 		toWrite = out
 	}
 
-	// Only a full run can be a first load, the one kind of run whose store
-	// defers indexes.
+	// Only full runs build early: a first load is one (an incremental run
+	// into an empty table, which also defers, leaves them to its end).
 	ib, _ := o.Store.(IndexBuilder)
 	built := run.Mode != ModeFull // no indexes to build, or built
 	var writeErr error
@@ -332,11 +332,12 @@ func (e *Engine) execute(ctx context.Context, run *Run, cp *Checkpoint) error {
 				idle.Stop()
 			case <-idle.C:
 				built = true
-				// A run stopped meanwhile fails as stopped (its stages
-				// close toWrite), not with the build it cut short.
+				// The early build only saves time: when it fails, the
+				// run's end builds the indexes (and fails there if it
+				// still cannot); a run stopped meanwhile fails as
+				// stopped, its stages closing toWrite.
 				if err := ib.BuildIndexes(ctx, run); err != nil && ctx.Err() == nil {
-					writeErr = fmt.Errorf("build indexes: %w", err)
-					cancel(writeErr)
+					e.log.Warn("could not build deferred indexes ahead of the run's end; its end builds them", "run_id", run.ID, "error", err)
 				}
 				continue
 			}
@@ -408,10 +409,11 @@ const nearEndRecords = 1000
 
 // nearEnd reports whether a run that has written seen of its total
 // records has at most a tenth of them, and at most nearEndRecords, left;
-// false while the total is unknown.
+// false while the total is unknown, and once seen passes it (the count was
+// short: how many are left is not known).
 func nearEnd(seen, total int64) bool {
 	left := total - seen
-	return total > 0 && left*10 <= total && left <= nearEndRecords
+	return total > 0 && left >= 0 && left*10 <= total && left <= nearEndRecords
 }
 
 func (e *Engine) transform(b *Batch, r Record) {

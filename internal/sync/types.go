@@ -256,14 +256,15 @@ type Sink interface {
 	FinishRun(ctx context.Context, run *Run, cp Checkpoint) error
 }
 
-// IndexBuilder is implemented by a Sink whose store builds some indexes
-// at the end of a first load rather than row by row (SQLite's deferred
-// indexes). The engine calls BuildIndexes at most once in a full run, when
-// at most a tenth of the run's records (and at most a thousand) are left
-// to write and its writer has waited for data for a while: the build then
-// overlaps the last downloads instead of following them, and the last
-// records maintain the indexes as they go. When it is not called,
-// FinishRun builds them.
+// IndexBuilder is implemented by a Sink that can have its store build,
+// ahead of FinishRun, the indexes a first load deferred (SQLite's deferred
+// indexes; nothing on a store without them). The engine calls BuildIndexes
+// at most once in a full run, when at most a tenth of the run's records
+// (and at most a thousand) are left to write and its writer has waited
+// for data for a while: the build then overlaps the last downloads instead
+// of following them, and the last records maintain the indexes as they go.
+// When it is not called, or fails (logged as a warning), FinishRun builds
+// them.
 type IndexBuilder interface {
 	BuildIndexes(ctx context.Context, run *Run) error
 }

@@ -11,14 +11,15 @@ import (
 	"github.com/qflow/qflow/internal/store"
 )
 
-// deferrable names the secondary indexes a first load builds at the end of
-// its run instead of row by row, by the table they index. Their keys (the
+// deferrable names the secondary indexes a first load builds near or at
+// the end of its run instead of row by row, by the table they index. Their keys (the
 // software of an install, the QID of a finding) come in random order, so
 // each transaction of a load touches pages all over them: in a first sync
 // of 10,000 CSAM assets the software index made half of the 6.5 GB written
 // to disk (WAL and checkpoints) and a third of the wall time, for an index
-// that CREATE INDEX builds in about a second from the finished table. Indexes whose keys grow with
-// the load (asset and record ids, run ids) cost little and stay.
+// that CREATE INDEX builds in about a second from the finished table.
+// Indexes whose keys grow with the load (asset and record ids, run ids)
+// cost little and stay.
 var deferrable = map[string][]string{
 	"installed_software": {"installed_software_software"},
 	"findings":           {"findings_qid"},
@@ -59,7 +60,7 @@ func (x *tx) deferIndexes(table string, runID int64) error {
 		if _, err := x.tx.ExecContext(x.ctx, `DROP INDEX `+name); err != nil {
 			return fmt.Errorf("defer index %s: %w", name, err)
 		}
-		x.s.log.Debug("sqlite: index deferred to the end of the run (first load)", "index", name, "table", table, "lock", x.lockKey)
+		x.s.log.Debug("sqlite: index deferred to near the end of the run (first load)", "index", name, "table", table, "lock", x.lockKey)
 	}
 	return nil
 }
@@ -74,7 +75,8 @@ func (s *Store) BuildDeferredIndexes(ctx context.Context, lock store.Lock) error
 
 // restoreIndexes builds the indexes deferred under the transaction's lock.
 // It runs when a run under that lock starts (the one that deferred them
-// was killed: no other run holds the lock) and when it ends.
+// was killed: no other run holds the lock), when the engine asks for it
+// near the run's end (BuildDeferredIndexes) and when the run ends.
 func (x *tx) restoreIndexes(ctx context.Context) error {
 	if x.lockKey == "" {
 		return nil

@@ -950,12 +950,57 @@ func (x *tx) vuln(ws *store.WriteSet, v store.VulnWrite, now string) error {
 }
 
 var (
-	findingSet    = strings.Join(store.FindingColumns, " = ?, ") + " = ?"
 	findingInsert = `INSERT INTO findings (id, record_id, asset_id, finding_key, qid, port, protocol, ssl, instance, ` + strings.Join(store.FindingColumns, ", ") +
 		`, first_seen, last_seen, first_run_id, last_run_id, status_run_id)`
-	findingUpdate = `UPDATE findings SET ` + findingSet + `, asset_id = ?, state = 'active',
+	// findingPlain and findingKeyed are the positions in FindingColumns of
+	// the columns no index of findings holds, and of those one does.
+	findingPlain, findingKeyed = splitFindingColumns()
+	// findingUpdate writes the columns no index holds: most of what a
+	// rescan changes (last found, last test, times found, results, hash).
+	findingUpdate = `UPDATE findings SET ` + setList(findingPlain) + `,
 		last_seen = ?, last_run_id = ?, status_run_id = coalesce(?, status_run_id) WHERE id = ?`
+	// findingUpdateKeyed writes the indexed columns, and only when one of
+	// them differs. SQLite maintains an index on UPDATE whenever the
+	// statement sets one of its columns, whatever the value: setting them
+	// all for every finding rewrote three entries of it in three indexes,
+	// the one by QID in random order, for a value that rarely changes.
+	findingUpdateKeyed = `UPDATE findings SET ` + setList(findingKeyed) + `, asset_id = ?, state = 'active'
+		WHERE id = ? AND (` + changedList(findingKeyed) + ` OR asset_id IS NOT ? OR state <> 'active')`
 )
+
+// findingIndexed are the columns of FindingColumns that an index of
+// findings holds (migrations 00007 and 00010).
+var findingIndexed = map[string]bool{"type": true, "severity": true, "status": true, "is_ignored": true, "is_disabled": true, "risk_qds": true}
+
+func splitFindingColumns() (plain, keyed []int) {
+	for i, c := range store.FindingColumns {
+		if findingIndexed[c] {
+			keyed = append(keyed, i)
+		} else {
+			plain = append(plain, i)
+		}
+	}
+	return plain, keyed
+}
+
+// setList is "c = ?, …" for the columns at positions cols of FindingColumns.
+func setList(cols []int) string {
+	s := make([]string, len(cols))
+	for i, c := range cols {
+		s[i] = store.FindingColumns[c] + " = ?"
+	}
+	return strings.Join(s, ", ")
+}
+
+// changedList is "c IS NOT ? OR …" for the columns at positions cols of
+// FindingColumns.
+func changedList(cols []int) string {
+	s := make([]string, len(cols))
+	for i, c := range cols {
+		s[i] = store.FindingColumns[c] + " IS NOT ?"
+	}
+	return strings.Join(s, " OR ")
+}
 
 // findingRef names a finding by its natural key.
 type findingRef struct {
@@ -983,7 +1028,7 @@ func (x *tx) findings(ws *store.WriteSet, now string, assets map[int64]int64) (m
 			if f.StatusChanged {
 				statusRun = ws.RunID
 			}
-			if _, err := x.exec(findingUpdate, append(vals, asset, now, ws.RunID, statusRun, f.ID)...); err != nil {
+			if err := x.updateFinding(vals, asset, now, ws.RunID, statusRun, f.ID); err != nil {
 				return nil, fmt.Errorf("finding %s of record %d: %w", f.Key, f.RecordID, err)
 			}
 			continue
@@ -1009,6 +1054,29 @@ func (x *tx) findings(ws *store.WriteSet, now string, assets map[int64]int64) (m
 		return nil, fmt.Errorf("insert findings: %w", err)
 	}
 	return inserted, nil
+}
+
+// updateFinding writes a stored finding's values (vals, in the order of
+// FindingColumns) in two statements: its other columns, then its indexed
+// ones where they changed.
+func (x *tx) updateFinding(vals []any, asset int64, now string, runID int64, statusRun any, id int64) error {
+	a := make([]any, 0, len(findingPlain)+4)
+	for _, c := range findingPlain {
+		a = append(a, vals[c])
+	}
+	if _, err := x.exec(findingUpdate, append(a, now, runID, statusRun, id)...); err != nil {
+		return err
+	}
+	a = a[:0]
+	for _, c := range findingKeyed {
+		a = append(a, vals[c])
+	}
+	a = append(a, asset, id)
+	for _, c := range findingKeyed {
+		a = append(a, vals[c])
+	}
+	_, err := x.exec(findingUpdateKeyed, append(a, asset)...)
+	return err
 }
 
 // MarkUnseen implements store.Tx.

@@ -955,17 +955,20 @@ var (
 	// findingPlain and findingKeyed are the positions in FindingColumns of
 	// the columns no index of findings holds, and of those one does.
 	findingPlain, findingKeyed = splitFindingColumns()
-	// findingUpdate writes the columns no index holds: most of what a
-	// rescan changes (last found, last test, times found, results, hash).
-	findingUpdate = `UPDATE findings SET ` + setList(findingPlain) + `,
+	// findingUpdate writes the columns no index holds (most of what a
+	// rescan changes: last found, last test, times found, results, hash),
+	// and only if the indexed ones already hold the values given for them.
+	// SQLite maintains an index on UPDATE whenever the statement sets one of
+	// its columns, whatever the value: setting them all for every finding
+	// rewrote its entries in three indexes, the one by QID in random order,
+	// for values that rarely change.
+	findingUpdate = `UPDATE findings SET ` + list(findingPlain, " = ?", ", ") + `,
+		last_seen = ?, last_run_id = ?, status_run_id = coalesce(?, status_run_id)
+		WHERE id = ? AND ` + list(findingKeyed, " IS ?", " AND ") + ` AND asset_id IS ? AND state = 'active'`
+	// findingUpdateAll writes every column, for a finding whose indexed
+	// values changed (findingUpdate wrote nothing).
+	findingUpdateAll = `UPDATE findings SET ` + strings.Join(store.FindingColumns, " = ?, ") + ` = ?, asset_id = ?, state = 'active',
 		last_seen = ?, last_run_id = ?, status_run_id = coalesce(?, status_run_id) WHERE id = ?`
-	// findingUpdateKeyed writes the indexed columns, and only when one of
-	// them differs. SQLite maintains an index on UPDATE whenever the
-	// statement sets one of its columns, whatever the value: setting them
-	// all for every finding rewrote three entries of it in three indexes,
-	// the one by QID in random order, for a value that rarely changes.
-	findingUpdateKeyed = `UPDATE findings SET ` + setList(findingKeyed) + `, asset_id = ?, state = 'active'
-		WHERE id = ? AND (` + changedList(findingKeyed) + ` OR asset_id IS NOT ? OR state <> 'active')`
 )
 
 // findingIndexed are the columns of FindingColumns that an index of
@@ -983,23 +986,13 @@ func splitFindingColumns() (plain, keyed []int) {
 	return plain, keyed
 }
 
-// setList is "c = ?, …" for the columns at positions cols of FindingColumns.
-func setList(cols []int) string {
+// list joins "c"+suffix for the columns at positions cols of FindingColumns.
+func list(cols []int, suffix, sep string) string {
 	s := make([]string, len(cols))
 	for i, c := range cols {
-		s[i] = store.FindingColumns[c] + " = ?"
+		s[i] = store.FindingColumns[c] + suffix
 	}
-	return strings.Join(s, ", ")
-}
-
-// changedList is "c IS NOT ? OR …" for the columns at positions cols of
-// FindingColumns.
-func changedList(cols []int) string {
-	s := make([]string, len(cols))
-	for i, c := range cols {
-		s[i] = store.FindingColumns[c] + " IS NOT ?"
-	}
-	return strings.Join(s, " OR ")
+	return strings.Join(s, sep)
 }
 
 // findingRef names a finding by its natural key.
@@ -1057,25 +1050,25 @@ func (x *tx) findings(ws *store.WriteSet, now string, assets map[int64]int64) (m
 }
 
 // updateFinding writes a stored finding's values (vals, in the order of
-// FindingColumns) in two statements: its other columns, then its indexed
-// ones where they changed.
+// FindingColumns): by findingUpdate when its indexed values are unchanged,
+// else by findingUpdateAll.
 func (x *tx) updateFinding(vals []any, asset int64, now string, runID int64, statusRun any, id int64) error {
-	a := make([]any, 0, len(findingPlain)+4)
+	a := make([]any, 0, len(vals)+6)
 	for _, c := range findingPlain {
 		a = append(a, vals[c])
 	}
-	if _, err := x.exec(findingUpdate, append(a, now, runID, statusRun, id)...); err != nil {
+	a = append(a, now, runID, statusRun, id)
+	for _, c := range findingKeyed {
+		a = append(a, vals[c])
+	}
+	res, err := x.exec(findingUpdate, append(a, asset)...)
+	if err != nil {
 		return err
 	}
-	a = a[:0]
-	for _, c := range findingKeyed {
-		a = append(a, vals[c])
+	if n, err := res.RowsAffected(); err != nil || n == 1 {
+		return err
 	}
-	a = append(a, asset, id)
-	for _, c := range findingKeyed {
-		a = append(a, vals[c])
-	}
-	_, err := x.exec(findingUpdateKeyed, append(a, asset)...)
+	_, err = x.exec(findingUpdateAll, append(append(a[:0], vals...), asset, now, runID, statusRun, id)...)
 	return err
 }
 

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"fmt"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -175,4 +176,67 @@ func dbColumn[T any](t *testing.T, db querier, q string, a ...any) []T {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// Whether a finding's indexed values changed is SQLite's own comparison
+// (IS, with the column's affinity): each kind of value a transform gives,
+// written over the one before, is stored as the same value, of the same
+// type, as when bound to an UPDATE of that column alone.
+func TestFindingUpdateStoresIndexedValuesAsBound(t *testing.T) {
+	ctx := t.Context()
+	st, err := Open(ctx, filepath.Join(t.TempDir(), "values.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	lock := store.Lock{Source: "vmdr", Subscription: "default"}
+	first := loadRun(t, st, lock, 2)
+	endRun(t, st, lock, first)
+	stored := dbColumn[int64](t, st.r, `SELECT id FROM findings ORDER BY id LIMIT 2`)
+	updated, control := stored[0], stored[1]
+	var rec int64
+	var key string
+	if err := st.r.QueryRowContext(ctx, `SELECT record_id, finding_key FROM findings WHERE id = ?`, updated).Scan(&rec, &key); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		column string
+		value  any
+	}{
+		{"severity", int64(5)}, {"severity", 4}, {"severity", nil}, {"severity", 4.0}, {"severity", 4.5}, {"severity", "4"},
+		{"status", "Fixed"}, {"status", nil}, {"status", "Re-Opened \u00e9"}, {"status", "bad \xff"}, {"status", 7}, {"status", 7.0},
+		{"type", "Potential"}, {"type", ""}, {"is_ignored", true}, {"is_ignored", false}, {"is_disabled", int64(1)},
+		{"risk_qds", int64(90)}, {"risk_qds", 95.0}, {"risk_qds", nil}, {"risk_qds", int64(1) << 60},
+	} {
+		err := st.Update(ctx, lock, func(stx store.Tx) error {
+			vals := make([]any, len(store.FindingColumns))
+			for i, col := range store.FindingColumns {
+				switch col {
+				case "attributes":
+					vals[i] = "{}"
+				case "hash":
+					vals[i] = fmt.Sprint(c)
+				case "qds_derived":
+					vals[i] = 0
+				case c.column:
+					vals[i] = c.value
+				}
+			}
+			ws := &store.WriteSet{RunID: first.ID, Source: lock.Source, Subscription: lock.Subscription, At: loadAt,
+				Findings: []store.FindingWrite{{ID: updated, RecordID: rec, Key: key, Values: vals}}}
+			if err := stx.Apply(ctx, ws); err != nil {
+				return err
+			}
+			_, err := stx.(*tx).tx.ExecContext(ctx, `UPDATE findings SET `+c.column+` = ? WHERE id = ?`, arg(c.value), control)
+			return err
+		})
+		if err != nil {
+			t.Fatalf("%s = %T(%v): %v", c.column, c.value, c.value, err)
+		}
+		got := dbColumn[string](t, st.r, `SELECT typeof(`+c.column+`) || ' ' || quote(`+c.column+`) FROM findings WHERE id IN (?, ?) ORDER BY id = ?`, updated, control, control)
+		if len(got) != 2 || got[0] != got[1] {
+			t.Errorf("%s = %T(%v): stored (written, bound) %q", c.column, c.value, c.value, got)
+		}
+	}
+	checkIntegrity(t, st)
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -20,10 +21,44 @@ import (
 // to disk (WAL and checkpoints) and a third of the wall time, for an index
 // that CREATE INDEX builds in about a second from the finished table.
 // Indexes whose keys grow with the load (asset and record ids, run ids)
-// cost little and stay.
-var deferrable = map[string][]string{
-	"installed_software": {"installed_software_software"},
-	"findings":           {"findings_qid"},
+// cost little and stay. The triggers that keep the finding counts
+// (migration 00011) go with findings_qid: a trigger run for every row of a
+// first load costs more than counting the groups once from the indexes
+// when it ends (countFindings).
+var deferrable = map[string][]deferredObject{
+	"installed_software": {{"index", "installed_software_software"}},
+	"findings": {{"index", "findings_qid"},
+		{"trigger", "finding_counts_insert"}, {"trigger", "finding_counts_delete"}, {"trigger", "finding_counts_update"}},
+}
+
+// deferredObject is an index or trigger a first load may defer.
+type deferredObject struct{ kind, name string }
+
+// countTriggers are the triggers that keep finding_counts and
+// finding_qid_counts.
+var countTriggers = func() []string {
+	var out []string
+	for _, o := range deferrable["findings"] {
+		if o.kind == "trigger" {
+			out = append(out, o.name)
+		}
+	}
+	return out
+}()
+
+// countFindings counts the findings into finding_counts and
+// finding_qid_counts afresh, each from an index that holds its columns in
+// group order, with the keys the triggers of migration 00011 give.
+var countFindings = []string{
+	`DELETE FROM finding_counts`,
+	`INSERT INTO finding_counts (k, status, type, severity, is_ignored, is_disabled, state, n)
+	SELECT quote(status) || ',' || quote(type) || ',' || quote(severity) || ',' || quote(is_ignored) || ',' || quote(is_disabled) || ',' || quote(state),
+	       status, type, severity, is_ignored, is_disabled, state, count(*)
+	FROM findings GROUP BY status, type, severity, is_ignored, is_disabled, state`,
+	`DELETE FROM finding_qid_counts`,
+	`INSERT INTO finding_qid_counts (k, qid, state, status, type, n)
+	SELECT quote(qid) || ',' || quote(state) || ',' || quote(status) || ',' || quote(type), qid, state, status, type, count(*)
+	FROM findings GROUP BY qid, state, status, type`,
 }
 
 // deferIndexes drops table's deferrable indexes when a run is about to
@@ -45,26 +80,30 @@ func (x *tx) deferIndexes(table string, runID int64) error {
 	if !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("check whether %s is empty: %w", table, err)
 	}
-	for _, name := range deferrable[table] {
+	for _, o := range deferrable[table] {
 		var def string
-		err := x.tx.QueryRowContext(x.ctx, `SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?`, name).Scan(&def)
+		err := x.tx.QueryRowContext(x.ctx, `SELECT sql FROM sqlite_master WHERE type = ? AND name = ?`, o.kind, o.name).Scan(&def)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue // already deferred (or dropped by hand)
 		}
 		if err != nil {
-			return fmt.Errorf("read index %s: %w", name, err)
+			return fmt.Errorf("read %s %s: %w", o.kind, o.name, err)
 		}
 		if _, err := x.tx.ExecContext(x.ctx, `INSERT INTO deferred_indexes (name, lock_key, run_id, sql, deferred_at) VALUES (?, ?, ?, ?, ?)`,
-			name, x.lockKey, runID, def, ts(time.Now())); err != nil {
-			return fmt.Errorf("record deferred index %s: %w", name, err)
+			o.name, x.lockKey, runID, def, ts(time.Now())); err != nil {
+			return fmt.Errorf("record deferred %s %s: %w", o.kind, o.name, err)
 		}
-		if _, err := x.tx.ExecContext(x.ctx, `DROP INDEX `+name); err != nil {
-			return fmt.Errorf("defer index %s: %w", name, err)
+		if _, err := x.tx.ExecContext(x.ctx, `DROP `+strings.ToUpper(o.kind)+` `+o.name); err != nil {
+			return fmt.Errorf("defer %s %s: %w", o.kind, o.name, err)
 		}
-		x.s.log.Debug("sqlite: index deferred to near the end of the run (first load)", "index", name, "table", table, "lock", x.lockKey)
+		x.s.log.Debug("sqlite: "+o.kind+" deferred to near the end of the run (first load)", o.kind, o.name, "table", table, "lock", x.lockKey)
 	}
 	return nil
 }
+
+// copyLock is the lock key under which LoadTable (qflow copy) defers the
+// indexes and triggers of a table it loads from empty.
+const copyLock = "copy"
 
 // BuildDeferredIndexes implements store.IndexDeferrer: it builds the
 // indexes a run under lock deferred, in a transaction of their own.
@@ -82,7 +121,9 @@ func (x *tx) restoreIndexes(ctx context.Context) error {
 	if x.lockKey == "" {
 		return nil
 	}
-	rows, err := x.tx.QueryContext(ctx, `SELECT name, sql FROM deferred_indexes WHERE lock_key = ? ORDER BY name`, x.lockKey)
+	// A copy killed while it loaded (copyLock) left its deferrals to the
+	// first run into the database.
+	rows, err := x.tx.QueryContext(ctx, `SELECT name, sql FROM deferred_indexes WHERE lock_key IN (?, ?) ORDER BY name`, x.lockKey, copyLock)
 	if err != nil {
 		return fmt.Errorf("read deferred indexes: %w", err)
 	}
@@ -111,11 +152,14 @@ func (x *tx) restoreIndexes(ctx context.Context) error {
 		return fmt.Errorf("build deferred indexes: %w", err)
 	}
 	defer x.tx.ExecContext(x.ctx, fmt.Sprintf(`PRAGMA cache_size = -%d`, writerCacheKiB)) // also after an error
+	counts := false
 	for _, d := range defs {
 		start := time.Now()
 		stmt := d.sql
-		if rest, ok := strings.CutPrefix(stmt, "CREATE INDEX "); ok {
-			stmt = "CREATE INDEX IF NOT EXISTS " + rest
+		for _, kind := range []string{"INDEX", "TRIGGER"} {
+			if rest, ok := strings.CutPrefix(stmt, "CREATE "+kind+" "); ok {
+				stmt = "CREATE " + kind + " IF NOT EXISTS " + rest
+			}
 		}
 		if _, err := x.tx.ExecContext(ctx, stmt); err != nil {
 			return fmt.Errorf("build deferred index %s: %w", d.name, err)
@@ -123,7 +167,22 @@ func (x *tx) restoreIndexes(ctx context.Context) error {
 		if _, err := x.tx.ExecContext(ctx, `DELETE FROM deferred_indexes WHERE name = ?`, d.name); err != nil {
 			return fmt.Errorf("build deferred index %s: %w", d.name, err)
 		}
+		if slices.Contains(countTriggers, d.name) {
+			counts = true
+			continue
+		}
 		x.s.log.Info("sqlite: deferred index built", "index", d.name, "lock", x.lockKey, "duration", time.Since(start).Round(time.Millisecond))
+	}
+	if counts {
+		// The triggers are back (the same transaction: no finding was
+		// written in between), and findings_qid is built: count afresh.
+		start := time.Now()
+		for _, q := range countFindings {
+			if _, err := x.tx.ExecContext(ctx, q); err != nil {
+				return fmt.Errorf("count the findings: %w", err)
+			}
+		}
+		x.s.log.Info("sqlite: finding counts rebuilt", "lock", x.lockKey, "duration", time.Since(start).Round(time.Millisecond))
 	}
 	return nil
 }

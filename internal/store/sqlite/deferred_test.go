@@ -12,13 +12,14 @@ import (
 	"github.com/qflow/qflow/internal/sync"
 )
 
-// indexSQL returns the definitions of the named indexes ("" for a missing one).
+// indexSQL returns the definitions of the named indexes or triggers ("" for
+// a missing one).
 func indexSQL(t *testing.T, db *sql.DB, names ...string) map[string]string {
 	t.Helper()
 	out := map[string]string{}
 	for _, n := range names {
 		var def string
-		err := db.QueryRowContext(t.Context(), `SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?`, n).Scan(&def)
+		err := db.QueryRowContext(t.Context(), `SELECT sql FROM sqlite_master WHERE type IN ('index', 'trigger') AND name = ?`, n).Scan(&def)
 		if err != nil && err != sql.ErrNoRows {
 			t.Fatal(err)
 		}
@@ -91,7 +92,8 @@ func endRun(t *testing.T, st *Store, lock store.Lock, run *sync.Run) {
 	}
 }
 
-var deferredNames = []string{"installed_software_software", "findings_qid"}
+// deferredNames are the indexes and triggers a first load defers.
+var deferredNames = append([]string{"installed_software_software", "findings_qid"}, countTriggers...)
 
 // summary reads what the summary of every sync prints.
 func summary(t *testing.T, st *Store) string {
@@ -137,8 +139,8 @@ func TestFirstLoadBuildsRandomOrderIndexesAtRunEnd(t *testing.T) {
 		}
 	}
 	var pending int
-	if err := st.r.QueryRowContext(ctx, `SELECT count(*) FROM deferred_indexes WHERE lock_key = 'vmdr/default' AND run_id = ?`, run.ID).Scan(&pending); err != nil || pending != 2 {
-		t.Errorf("%d deferred indexes recorded for the run, %v; want 2", pending, err)
+	if err := st.r.QueryRowContext(ctx, `SELECT count(*) FROM deferred_indexes WHERE lock_key = 'vmdr/default' AND run_id = ?`, run.ID).Scan(&pending); err != nil || pending != len(deferredNames) {
+		t.Errorf("%d deferred indexes recorded for the run, %v; want %d", pending, err, len(deferredNames))
 	}
 	// The summary's reads answer meanwhile (from the tables), and the same
 	// as once the indexes are back.
@@ -227,6 +229,7 @@ func TestDeferredIndexesBuiltBeforeRunEnds(t *testing.T) {
 			t.Errorf("%s: %v, %v", q, ok, err)
 		}
 	}
+	checkCounts(t, st, "after the batch that followed the early build")
 }
 
 // A load killed before its run ended leaves its indexes missing; the next
@@ -266,6 +269,7 @@ func TestKilledFirstLoadIndexesBuiltByNextRun(t *testing.T) {
 			if got := indexSQL(t, st.r, deferredNames...); fmt.Sprint(got) != fmt.Sprint(want) {
 				t.Errorf("indexes after the next run started: %v, want %v", got, want)
 			}
+			checkCounts(t, st, "after the next run started")
 		})
 	}
 }

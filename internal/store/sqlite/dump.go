@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -68,9 +69,29 @@ func (s *Store) DumpTable(ctx context.Context, table string, fn func(cols []stri
 // LoadTable implements store.Store: values from either driver are turned
 // into what SQLite keeps (times as RFC 3339 text, booleans as 0/1, JSON as
 // text).
-func (s *Store) LoadTable(ctx context.Context, table string, cols []string, next func() ([]any, bool, error)) (int64, error) {
+func (s *Store) LoadTable(ctx context.Context, table string, cols []string, next func() ([]any, bool, error)) (_ int64, rerr error) {
 	if err := checkTable(table); err != nil {
 		return 0, err
+	}
+	// Loaded from empty, a table's random-order indexes and the finding
+	// counts' triggers wait for its last row, as in a first load.
+	if _, ok := deferrable[table]; ok {
+		err := s.write(ctx, func(x *tx) error {
+			x.lockKey = copyLock
+			return x.deferIndexes(table, 0)
+		})
+		if err != nil {
+			return 0, fmt.Errorf("load %s: %w", table, err)
+		}
+		defer func() {
+			err := s.write(ctx, func(x *tx) error {
+				x.lockKey = copyLock
+				return x.restoreIndexes(ctx)
+			})
+			if err != nil {
+				rerr = errors.Join(rerr, fmt.Errorf("load %s: %w", table, err))
+			}
+		}()
 	}
 	var n int64
 	q := `INSERT INTO ` + table + ` (` + strings.Join(cols, ", ") + `) VALUES (` + placeholders(len(cols)) + `)`

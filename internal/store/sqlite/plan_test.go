@@ -24,6 +24,9 @@ func TestTopListsReadTheIndexAlone(t *testing.T) {
 		{"software exact", topSoftwareExact, "installed_software", "installed_software_software", []any{"x"}, "count(DISTINCT)"},
 		{"QID bounds", topQIDsBounds, "findings", "findings_qid", nil, ""},
 		{"QID exact", topQIDsExact, "findings", "findings_qid", []any{1}, "count(DISTINCT)"},
+		// A first load counts the findings when it builds its indexes.
+		{"finding counts", countFindings[1], "findings", "findings_status", nil, ""},
+		{"QID counts", countFindings[3], "findings", "findings_qid", nil, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			plan := queryPlan(t, st, c.q, c.args...)

@@ -183,62 +183,78 @@ func (s *Store) Quarantine(ctx context.Context, limit int) ([]store.QuarantineEn
 	return out, rows.Err()
 }
 
-// store.FindingTotals returns the counts of active findings by status, type and
+// FindingTotals returns the counts of active findings by status, type and
 // severity, plus the number of VMDR host records and KnowledgeBase entries.
 func (s *Store) FindingTotals(ctx context.Context) (store.FindingTotals, error) {
 	t := store.FindingTotals{ByStatus: map[string]int64{}, ByType: map[string]int64{}, BySeverity: map[string]int64{}}
-	err := s.r.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM asset_records WHERE source = 'VMDR' AND state = 'active'), (SELECT count(*) FROM vulns)`).
-		Scan(&t.Hosts, &t.Vulns)
+	err := s.readTx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM asset_records WHERE source = 'VMDR' AND state = 'active'), (SELECT count(*) FROM vulns)`).
+			Scan(&t.Hosts, &t.Vulns)
+		if err != nil {
+			return err
+		}
+		counted, err := hasTriggers(ctx, tx, countTriggers)
+		if err != nil {
+			return err
+		}
+		// Every count is a sum over the groups of finding_counts, kept by
+		// its triggers. While a first load has deferred them, the groups
+		// come from one pass over findings, in the order of the
+		// findings_status index, which holds every column: a scan of the
+		// index alone, no sort.
+		q := `SELECT state, status, type, severity, is_ignored, is_disabled, n FROM finding_counts WHERE n <> 0`
+		if !counted {
+			q = `SELECT state, status, type, severity, is_ignored, is_disabled, count(*) FROM findings
+		GROUP BY status, type, severity, is_ignored, is_disabled, state`
+		}
+		rows, err := tx.QueryContext(ctx, q)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var state string
+			var st, ty sql.NullString
+			var sv, ig, di sql.NullInt64
+			var n int64
+			if err := rows.Scan(&state, &st, &ty, &sv, &ig, &di, &n); err != nil {
+				return err
+			}
+			status, typ, sev := "(none)", "(none)", "(none)"
+			if st.Valid {
+				status = st.String
+			}
+			if ty.Valid {
+				typ = ty.String
+			}
+			if sv.Valid {
+				sev = strconv.FormatInt(sv.Int64, 10)
+			}
+			ignored, disabled := ig.Int64 == 1, di.Int64 == 1
+			switch state {
+			case "missing":
+				t.Missing += n
+			case "stale":
+				t.Stale += n
+			case "active":
+				t.Findings += n
+				t.ByStatus[status] += n
+				t.ByType[typ] += n
+				t.BySeverity[sev] += n
+				if ignored {
+					t.Ignored += n
+				}
+				if disabled {
+					t.Disabled += n
+				}
+			}
+		}
+		return rows.Err()
+	})
 	if err != nil {
 		return t, fmt.Errorf("sqlite: finding totals: %w", err)
 	}
-	// One pass over findings: every count is a sum over these groups.
-	// Grouped in the order of the findings_status index, which holds every
-	// column: a scan of the index alone, no sort.
-	rows, err := s.r.QueryContext(ctx, `SELECT state, status, type, severity, is_ignored, is_disabled, count(*) FROM findings
-		GROUP BY status, type, severity, is_ignored, is_disabled, state`)
-	if err != nil {
-		return t, fmt.Errorf("sqlite: finding totals: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var state string
-		var st, ty sql.NullString
-		var sv, ig, di sql.NullInt64
-		var n int64
-		if err := rows.Scan(&state, &st, &ty, &sv, &ig, &di, &n); err != nil {
-			return t, fmt.Errorf("sqlite: finding totals: %w", err)
-		}
-		status, typ, sev := "(none)", "(none)", "(none)"
-		if st.Valid {
-			status = st.String
-		}
-		if ty.Valid {
-			typ = ty.String
-		}
-		if sv.Valid {
-			sev = strconv.FormatInt(sv.Int64, 10)
-		}
-		ignored, disabled := ig.Int64 == 1, di.Int64 == 1
-		switch state {
-		case "missing":
-			t.Missing += n
-		case "stale":
-			t.Stale += n
-		case "active":
-			t.Findings += n
-			t.ByStatus[status] += n
-			t.ByType[typ] += n
-			t.BySeverity[sev] += n
-			if ignored {
-				t.Ignored += n
-			}
-			if disabled {
-				t.Disabled += n
-			}
-		}
-	}
-	return t, rows.Err()
+	return t, nil
 }
 
 // RiskList returns the scored active assets by TruRisk, highest first, with their open

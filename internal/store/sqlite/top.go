@@ -41,6 +41,10 @@ const openFinding = `state = 'active' AND coalesce(status, '') <> 'Fixed' AND ty
 // findings_qid (qid, state, status, type, record_id) alone.
 const topQIDsBounds = `SELECT qid, count(*) FROM findings INDEXED BY findings_qid WHERE ` + openFinding + ` GROUP BY qid`
 
+// topQIDsCounted lists each open QID with its findings, from
+// finding_qid_counts (kept by triggers).
+const topQIDsCounted = `SELECT qid, sum(n) FROM finding_qid_counts WHERE ` + openFinding + ` GROUP BY qid HAVING sum(n) > 0`
+
 // topQIDsExact counts the hosts (records) a QID is open on.
 const topQIDsExact = `SELECT count(DISTINCT record_id) FROM findings INDEXED BY findings_qid WHERE qid = ? AND ` + openFinding
 
@@ -130,6 +134,14 @@ func hasIndex(ctx context.Context, tx *sql.Tx, name string) (bool, error) {
 	return err == nil, err
 }
 
+// hasTriggers reports whether every one of the triggers exists: a first
+// load defers those of the finding counts until its run ends.
+func hasTriggers(ctx context.Context, tx *sql.Tx, names []string) (bool, error) {
+	var n int
+	err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN (`+placeholders(len(names))+`)`, anys(names)...).Scan(&n)
+	return n == len(names), err
+}
+
 // TopSoftware returns the software installed on the most assets.
 func (s *Store) TopSoftware(ctx context.Context, n int) ([]store.NameCount, error) {
 	var out []store.NameCount
@@ -172,7 +184,13 @@ func (s *Store) TopQIDs(ctx context.Context, n int) ([]store.NameCount, error) {
 			out, err = top(ctx, tx, topQIDsQuery, n)
 			return err
 		}
-		best, err := topDistinct[int64](ctx, tx, n, topQIDsBounds, topQIDsExact)
+		bounds := topQIDsBounds
+		if counted, err := hasTriggers(ctx, tx, countTriggers); err != nil {
+			return err
+		} else if counted {
+			bounds = topQIDsCounted
+		}
+		best, err := topDistinct[int64](ctx, tx, n, bounds, topQIDsExact)
 		if err != nil {
 			return err
 		}

@@ -74,4 +74,8 @@ func TestUpgradeFromVersion4(t *testing.T) {
 	if score != 616 || band != "medium" {
 		t.Errorf("asset after upgrade: %d %s, want 616 medium", score, band)
 	}
+	checkCounts(t, st, "after the upgrade")
+	if ft, err := st.FindingTotals(ctx); err != nil || ft.Findings != 2 || ft.ByStatus["Active"] != 2 {
+		t.Errorf("finding totals after the upgrade: %+v, %v", ft, err)
+	}
 }

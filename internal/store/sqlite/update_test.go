@@ -240,3 +240,59 @@ func TestFindingUpdateStoresIndexedValuesAsBound(t *testing.T) {
 	}
 	checkIntegrity(t, st)
 }
+
+// The writer prepares a statement once, outside any transaction, and every
+// later transaction reuses it, across changes of the schema (a first load
+// drops and builds indexes).
+func TestWriterKeepsItsStatements(t *testing.T) {
+	ctx := t.Context()
+	st, err := Open(ctx, filepath.Join(t.TempDir(), "kept.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	const q = `SELECT count(*) FROM findings WHERE qid = ?`
+	count := func(x *tx) int64 {
+		t.Helper()
+		s, err := x.stmt(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n int64
+		if err := s.QueryRowContext(ctx, 993).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if err := st.write(ctx, func(x *tx) error { count(x); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if st.kept[q] != nil || !st.fresh[q] {
+		t.Fatalf("after a first transaction: kept %v, noted %v; want it noted, to be kept", st.kept[q] != nil, st.fresh[q])
+	}
+	lock := store.Lock{Source: "vmdr", Subscription: "default"}
+	endRun(t, st, lock, loadRun(t, st, lock, 10)) // drops findings_qid and builds it again
+	kept := st.kept[q]
+	if kept == nil {
+		t.Fatal("not kept by the next transaction")
+	}
+	for range 2 {
+		var n int64
+		err := st.write(ctx, func(x *tx) error {
+			n = count(x)
+			if x.reused != 1 {
+				t.Errorf("%d kept statements used, want 1", x.reused)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := dbColumn[int64](t, st.r, q, 993)[0]; n != want || n == 0 {
+			t.Errorf("the kept statement counted %d findings of QID 993, want %d", n, want)
+		}
+		if st.kept[q] != kept {
+			t.Error("the statement was prepared again")
+		}
+	}
+}

@@ -42,13 +42,6 @@ type Store struct {
 	mu      gosync.Mutex
 	running map[string]bool // run locks held in this process
 
-	// kept are the writer's statements prepared outside any transaction,
-	// by query, reused by every transaction after (see keepStatements);
-	// fresh the queries prepared inside a transaction since.
-	stmtMu gosync.Mutex
-	kept   map[string]*sql.Stmt
-	fresh  map[string]bool
-
 	// The checkpointer copies committed WAL frames into the database file
 	// on its own connection, off the writer's path (see checkpointer).
 	ckpt     chan struct{} // a commit happened (buffer 1)
@@ -115,7 +108,7 @@ func open(ctx context.Context, path string, logger *slog.Logger, ckptEvery time.
 		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
 	}
 	r.SetMaxOpenConns(4)
-	s := &Store{path: abs, w: w, r: r, log: logger, swCache: map[swKey]int64{}, running: map[string]bool{}, kept: map[string]*sql.Stmt{}, fresh: map[string]bool{},
+	s := &Store{path: abs, w: w, r: r, log: logger, swCache: map[swKey]int64{}, running: map[string]bool{},
 		ckpt: make(chan struct{}, 1), ckptNow: make(chan struct{}, 1), ckptDone: make(chan struct{})}
 	cctx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	s.ckptStop = stop
@@ -265,63 +258,5 @@ func (s *Store) DB() *sql.DB { return s.r }
 func (s *Store) Close() error {
 	s.ckptStop()
 	<-s.ckptDone
-	s.stmtMu.Lock()
-	var errs []error
-	for q, st := range s.kept {
-		errs = append(errs, st.Close())
-		delete(s.kept, q)
-	}
-	s.stmtMu.Unlock()
-	return errors.Join(append(errs, s.r.Close(), s.w.Close())...)
-}
-
-// maxKept bounds the writer's kept statements. A sync uses a few dozen;
-// queries with a list of placeholders come in many lengths.
-const maxKept = 256
-
-// keepStatements prepares, on the writer's pool and outside any
-// transaction, the queries transactions prepared for themselves since the
-// last call, so that later transactions reuse them: a statement prepared
-// in a transaction is finalized with it, and every batch prepared its
-// twenty-odd statements again (2 % of a first load's writer, more of an
-// incremental run). It runs before a transaction begins, when the writer's
-// one connection is free or about to be; it holds no lock while it waits.
-func (s *Store) keepStatements(ctx context.Context) {
-	s.stmtMu.Lock()
-	if len(s.fresh) == 0 || len(s.kept) >= maxKept {
-		s.stmtMu.Unlock()
-		return
-	}
-	qs := make([]string, 0, len(s.fresh))
-	for q := range s.fresh {
-		qs = append(qs, q)
-	}
-	clear(s.fresh)
-	s.stmtMu.Unlock()
-	for _, q := range qs {
-		st, err := s.w.PrepareContext(ctx, q)
-		if err != nil {
-			s.log.Debug("sqlite: keep a statement", "error", err)
-			continue
-		}
-		s.stmtMu.Lock()
-		if _, ok := s.kept[q]; ok || len(s.kept) >= maxKept {
-			st.Close()
-		} else {
-			s.kept[q] = st
-		}
-		s.stmtMu.Unlock()
-	}
-}
-
-// keptStmt returns the kept statement of q, or nil; a query without one
-// is noted, to be kept before the next transaction.
-func (s *Store) keptStmt(q string) *sql.Stmt {
-	s.stmtMu.Lock()
-	defer s.stmtMu.Unlock()
-	st, ok := s.kept[q]
-	if !ok && len(s.kept) < maxKept {
-		s.fresh[q] = true
-	}
-	return st
+	return errors.Join(s.r.Close(), s.w.Close())
 }

@@ -76,8 +76,6 @@ type tx struct {
 	// indexes this transaction has considered (see deferIndexes).
 	lockKey      string
 	deferChecked map[string]bool
-	// reused counts the statements taken from the writer's kept ones.
-	reused int
 }
 
 var _ store.Tx = (*tx)(nil)
@@ -86,7 +84,6 @@ var _ store.Tx = (*tx)(nil)
 // connection (SQLite has one writer: transactions of every lock
 // serialize).
 func (s *Store) Update(ctx context.Context, lock store.Lock, fn func(store.Tx) error) (err error) {
-	s.keepStatements(ctx)
 	t, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlite: begin: %w", err)
@@ -145,22 +142,13 @@ func (s *Store) Update(ctx context.Context, lock store.Lock, fn func(store.Tx) e
 	return nil
 }
 
-// stmt returns the transaction's statement of q: the writer's kept one
-// (see keepStatements), which the transaction's connection has prepared
-// already, or one prepared for this transaction alone.
 func (x *tx) stmt(q string) (*sql.Stmt, error) {
 	if st, ok := x.stmts[q]; ok {
 		return st, nil
 	}
-	var st *sql.Stmt
-	if kept := x.s.keptStmt(q); kept != nil {
-		st = x.tx.StmtContext(x.ctx, kept)
-		x.reused++
-	} else {
-		var err error
-		if st, err = x.tx.PrepareContext(x.ctx, q); err != nil {
-			return nil, fmt.Errorf("prepare: %w", err)
-		}
+	st, err := x.tx.PrepareContext(x.ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("prepare: %w", err)
 	}
 	x.stmts[q] = st
 	return st, nil

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -43,11 +42,7 @@ func checkCounts(t *testing.T, st *Store, when string) {
 // and rows deleted with their record. The summary reads them.
 func TestFindingCountsFollowEveryWrite(t *testing.T) {
 	ctx := t.Context()
-	st, err := Open(ctx, filepath.Join(t.TempDir(), "counts.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openTest(t, "counts.db")
 	lock := store.Lock{Source: "vmdr", Subscription: "default"}
 	first := loadRun(t, st, lock, 10)
 	if n := dbColumn[int64](t, st.r, `SELECT count(*) FROM finding_counts`)[0]; n != 0 {
@@ -62,7 +57,7 @@ func TestFindingCountsFollowEveryWrite(t *testing.T) {
 	// A rescan: every finding of two records rewritten, one to Fixed,
 	// one to another severity and ignored, one to Info without a
 	// status; a third record's findings no longer reported.
-	err = st.Update(ctx, lock, func(stx store.Tx) error {
+	err := st.Update(ctx, lock, func(stx store.Tx) error {
 		recs, err := column[int64](stx.(*tx), `SELECT id FROM asset_records ORDER BY id LIMIT 3`)
 		if err != nil {
 			return err
@@ -205,22 +200,14 @@ func copyTable(t *testing.T, from, to *Store, table string) {
 // the first run into the database.
 func TestCopyCountsFindingsOnceLoaded(t *testing.T) {
 	ctx := t.Context()
-	from, err := Open(ctx, filepath.Join(t.TempDir(), "from.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer from.Close()
+	from := openTest(t, "from.db")
 	lock := store.Lock{Source: "vmdr", Subscription: "default"}
 	endRun(t, from, lock, loadRun(t, from, lock, 10))
 	want := summary(t, from)
 
 	for _, killed := range []bool{false, true} {
 		t.Run(fmt.Sprintf("killed=%v", killed), func(t *testing.T) {
-			to, err := Open(ctx, filepath.Join(t.TempDir(), "to.db"), nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer to.Close()
+			to := openTest(t, "to.db")
 			defs := indexSQL(t, to.r, deferredNames...)
 			for _, table := range store.Tables {
 				if table == "settings" {

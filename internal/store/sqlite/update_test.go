@@ -14,11 +14,7 @@ import (
 // statement, and the second one names them all: the split must follow the
 // indexes the migrations create.
 func TestFindingUpdateSplitFollowsTheIndexes(t *testing.T) {
-	st, err := Open(t.Context(), filepath.Join(t.TempDir(), "split.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openTest(t, "split.db")
 	indexed := map[string]bool{}
 	for _, n := range dbColumn[string](t, st.r, `SELECT name FROM pragma_index_list('findings')`) {
 		for _, c := range dbColumn[string](t, st.r, `SELECT name FROM pragma_index_info(?) WHERE name IS NOT NULL`, n) {
@@ -48,11 +44,7 @@ func TestFindingUpdateSplitFollowsTheIndexes(t *testing.T) {
 // rewritten, and every index still matches the table.
 func TestFindingUpdateWritesIndexedColumnsOnlyWhenChanged(t *testing.T) {
 	ctx := t.Context()
-	st, err := Open(ctx, filepath.Join(t.TempDir(), "update.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openTest(t, "update.db")
 	lock := store.Lock{Source: "vmdr", Subscription: "default"}
 	first := loadRun(t, st, lock, 4)
 	endRun(t, st, lock, first)
@@ -65,7 +57,7 @@ func TestFindingUpdateWritesIndexedColumnsOnlyWhenChanged(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	err = st.Update(ctx, lock, func(stx store.Tx) error {
+	err := st.Update(ctx, lock, func(stx store.Tx) error {
 		exec(stx, `CREATE TEMP TABLE keyed_writes (id INTEGER)`)
 		exec(stx, `CREATE TEMP TRIGGER keyed_write AFTER UPDATE OF status ON main.findings BEGIN INSERT INTO keyed_writes VALUES (new.id); END`)
 		return nil
@@ -156,6 +148,17 @@ func checkIntegrity(t *testing.T, st *Store) {
 	}
 }
 
+// openTest opens a new database file of the test's, closed when it ends.
+func openTest(t *testing.T, name string) *Store {
+	t.Helper()
+	st, err := Open(t.Context(), filepath.Join(t.TempDir(), name), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
 // dbColumn reads the first column of q's rows.
 func dbColumn[T any](t *testing.T, db querier, q string, a ...any) []T {
 	t.Helper()
@@ -184,11 +187,7 @@ func dbColumn[T any](t *testing.T, db querier, q string, a ...any) []T {
 // type, as when bound to an UPDATE of that column alone.
 func TestFindingUpdateStoresIndexedValuesAsBound(t *testing.T) {
 	ctx := t.Context()
-	st, err := Open(ctx, filepath.Join(t.TempDir(), "values.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openTest(t, "values.db")
 	lock := store.Lock{Source: "vmdr", Subscription: "default"}
 	first := loadRun(t, st, lock, 2)
 	endRun(t, st, lock, first)

@@ -255,3 +255,66 @@ func TestCopyCountsFindingsOnceLoaded(t *testing.T) {
 		})
 	}
 }
+
+// A version of qflow from before the counts, resuming a first load this
+// version began, builds what its lock deferred as it stands: it must not
+// put the triggers back without counting. They wait for this version's
+// next run, which counts; meanwhile the summary counts from the findings.
+func TestOlderVersionLeavesTheCountsAlone(t *testing.T) {
+	ctx := t.Context()
+	st := openTest(t, "mixed.db")
+	lock := store.Lock{Source: "vmdr", Subscription: "default"}
+	run := loadRun(t, st, lock, 10) // a first load, killed: no EndRun
+	// The older version's restore (deferred.go before migration 00011).
+	err := st.write(ctx, func(x *tx) error {
+		rows, err := x.tx.QueryContext(ctx, `SELECT name, sql FROM deferred_indexes WHERE lock_key = ? ORDER BY name`, "vmdr/default")
+		if err != nil {
+			return err
+		}
+		type def struct{ name, sql string }
+		var defs []def
+		for rows.Next() {
+			var d def
+			if err := rows.Scan(&d.name, &d.sql); err != nil {
+				return err
+			}
+			defs = append(defs, d)
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		for _, d := range defs {
+			if _, err := x.tx.ExecContext(ctx, strings.Replace(d.sql, "CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1)); err != nil {
+				return err
+			}
+			if _, err := x.tx.ExecContext(ctx, `DELETE FROM deferred_indexes WHERE name = ?`, d.name); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	loadBatch(t, st, lock, run, 2, 5) // the older version's run goes on
+	if got := dbColumn[string](t, st.r, `SELECT name FROM sqlite_master WHERE type = 'trigger'`); len(got) != 0 {
+		t.Errorf("triggers %v back before this version counted", got)
+	}
+	want := dbColumn[string](t, st.r, countsQueries[0].direct)
+	ft, err := st.FindingTotals(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := dbColumn[int64](t, st.r, `SELECT count(*) FROM findings WHERE state = 'active'`)[0]; ft.Findings != n || len(want) == 0 {
+		t.Errorf("finding totals %d, want %d from the findings", ft.Findings, n)
+	}
+	// This version's next run under the lock puts them back, counted.
+	next := &sync.Run{Source: "vmdr", Subscription: "default", Mode: sync.ModeIncremental, State: sync.StateProcessing, StartedAt: loadAt}
+	if err := st.Update(ctx, lock, func(stx store.Tx) error { return stx.InsertRun(ctx, next) }); err != nil {
+		t.Fatal(err)
+	}
+	if got := dbColumn[string](t, st.r, `SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name`); !slices.Equal(got, slices.Sorted(slices.Values(countTriggers))) {
+		t.Errorf("triggers %v after this version's next run, want %v", got, countTriggers)
+	}
+	checkCounts(t, st, "after this version's next run")
+}

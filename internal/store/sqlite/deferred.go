@@ -90,7 +90,7 @@ func (x *tx) deferIndexes(table string, runID int64) error {
 			return fmt.Errorf("read %s %s: %w", o.kind, o.name, err)
 		}
 		if _, err := x.tx.ExecContext(x.ctx, `INSERT INTO deferred_indexes (name, lock_key, run_id, sql, deferred_at) VALUES (?, ?, ?, ?, ?)`,
-			o.name, x.lockKey, runID, def, ts(time.Now())); err != nil {
+			o.name, deferKey(x.lockKey, o.kind), runID, def, ts(time.Now())); err != nil {
 			return fmt.Errorf("record deferred %s %s: %w", o.kind, o.name, err)
 		}
 		if _, err := x.tx.ExecContext(x.ctx, `DROP `+strings.ToUpper(o.kind)+` `+o.name); err != nil {
@@ -104,6 +104,21 @@ func (x *tx) deferIndexes(table string, runID int64) error {
 // copyLock is the lock key under which LoadTable (qflow copy) defers the
 // indexes and triggers of a table it loads from empty.
 const copyLock = "copy"
+
+// deferKey is the lock_key of a deferred object: the lock's for an index,
+// with triggerSuffix for a trigger. A version of qflow from before the
+// finding counts restores every row of its lock as it stands; it would
+// put the triggers back without counting the findings, so their rows are
+// kept where it does not look.
+func deferKey(lockKey, kind string) string {
+	if kind == "trigger" {
+		return lockKey + triggerSuffix
+	}
+	return lockKey
+}
+
+// triggerSuffix marks the lock_key of a deferred trigger.
+const triggerSuffix = "#triggers"
 
 // BuildDeferredIndexes implements store.IndexDeferrer: it builds the
 // indexes a run under lock deferred, in a transaction of their own.
@@ -123,7 +138,8 @@ func (x *tx) restoreIndexes(ctx context.Context) error {
 	}
 	// A copy killed while it loaded (copyLock) left its deferrals to the
 	// first run into the database.
-	rows, err := x.tx.QueryContext(ctx, `SELECT name, sql FROM deferred_indexes WHERE lock_key IN (?, ?) ORDER BY name`, x.lockKey, copyLock)
+	rows, err := x.tx.QueryContext(ctx, `SELECT name, sql FROM deferred_indexes WHERE lock_key IN (?, ?, ?, ?) ORDER BY name`,
+		x.lockKey, deferKey(x.lockKey, "trigger"), copyLock, deferKey(copyLock, "trigger"))
 	if err != nil {
 		return fmt.Errorf("read deferred indexes: %w", err)
 	}

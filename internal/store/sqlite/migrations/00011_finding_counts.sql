@@ -82,6 +82,7 @@ END;
 -- +goose StatementEnd
 
 -- +goose Down
+DELETE FROM deferred_indexes WHERE name IN ('finding_counts_insert', 'finding_counts_delete', 'finding_counts_update');
 DROP TRIGGER IF EXISTS finding_counts_insert;
 DROP TRIGGER IF EXISTS finding_counts_delete;
 DROP TRIGGER IF EXISTS finding_counts_update;

@@ -200,9 +200,7 @@ func copyTable(t *testing.T, from, to *Store, table string) {
 // the first run into the database.
 func TestCopyCountsFindingsOnceLoaded(t *testing.T) {
 	ctx := t.Context()
-	from := openTest(t, "from.db")
-	lock := store.Lock{Source: "vmdr", Subscription: "default"}
-	endRun(t, from, lock, loadRun(t, from, lock, 10))
+	from, lock, _ := loadedTest(t, "from.db", 10)
 	want := summary(t, from)
 
 	for _, killed := range []bool{false, true} {

@@ -44,10 +44,7 @@ func TestFindingUpdateSplitFollowsTheIndexes(t *testing.T) {
 // rewritten, and every index still matches the table.
 func TestFindingUpdateWritesIndexedColumnsOnlyWhenChanged(t *testing.T) {
 	ctx := t.Context()
-	st := openTest(t, "update.db")
-	lock := store.Lock{Source: "vmdr", Subscription: "default"}
-	first := loadRun(t, st, lock, 4)
-	endRun(t, st, lock, first)
+	st, lock, _ := loadedTest(t, "update.db", 4)
 
 	// The writer has one connection: a temporary trigger on it sees every
 	// statement that sets status, whatever its value.
@@ -159,6 +156,17 @@ func openTest(t *testing.T, name string) *Store {
 	return st
 }
 
+// loadedTest opens a new database with a finished first load of 2×n VMDR
+// records (loadRun), and returns it with the load's lock and run.
+func loadedTest(t *testing.T, name string, n int) (*Store, store.Lock, *sync.Run) {
+	t.Helper()
+	st := openTest(t, name)
+	lock := store.Lock{Source: "vmdr", Subscription: "default"}
+	run := loadRun(t, st, lock, n)
+	endRun(t, st, lock, run)
+	return st, lock, run
+}
+
 // dbColumn reads the first column of q's rows.
 func dbColumn[T any](t *testing.T, db querier, q string, a ...any) []T {
 	t.Helper()
@@ -187,10 +195,7 @@ func dbColumn[T any](t *testing.T, db querier, q string, a ...any) []T {
 // type, as when bound to an UPDATE of that column alone.
 func TestFindingUpdateStoresIndexedValuesAsBound(t *testing.T) {
 	ctx := t.Context()
-	st := openTest(t, "values.db")
-	lock := store.Lock{Source: "vmdr", Subscription: "default"}
-	first := loadRun(t, st, lock, 2)
-	endRun(t, st, lock, first)
+	st, lock, first := loadedTest(t, "values.db", 2)
 	stored := dbColumn[int64](t, st.r, `SELECT id FROM findings ORDER BY id LIMIT 2`)
 	updated, control := stored[0], stored[1]
 	var rec int64

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -670,8 +671,19 @@ func (x *tx) AddRecord(ctx context.Context, r store.NewRecord, asset *store.Asse
 	return r.AssetID, recordID, nil
 }
 
-// SaveIdentifiers implements store.Tx.
+// SaveIdentifiers implements store.Tx. Identifiers stored already, on the
+// same asset, are left alone: a rescanned record mostly keeps its
+// identifiers, and replacing them moves their entries in three B-trees.
 func (x *tx) SaveIdentifiers(_ context.Context, recordID, assetID int64, ids []store.Identifier) error {
+	if !x.fresh[recordID] {
+		same, err := x.sameIdentifiers(recordID, assetID, ids)
+		if err != nil {
+			return err
+		}
+		if same {
+			return nil
+		}
+	}
 	if _, err := x.exec(`DELETE FROM asset_identifiers WHERE record_id = ?`, recordID); err != nil {
 		return err
 	}
@@ -682,6 +694,41 @@ func (x *tx) SaveIdentifiers(_ context.Context, recordID, assetID int64, ids []s
 		}
 	}
 	return nil
+}
+
+// sameIdentifiers reports whether a record's stored identifiers are ids
+// (as a set: a repeated identifier is stored once), all on assetID. The
+// table's key makes the stored ones distinct.
+func (x *tx) sameIdentifiers(recordID, assetID int64, ids []store.Identifier) (bool, error) {
+	want := make(map[store.Identifier]bool, len(ids))
+	for _, v := range ids {
+		want[v] = true
+	}
+	st, err := x.stmt(`SELECT attribute, value, asset_id FROM asset_identifiers WHERE record_id = ?`)
+	if err != nil {
+		return false, err
+	}
+	rs, err := st.QueryContext(x.ctx, recordID)
+	if err != nil {
+		return false, err
+	}
+	defer rs.Close()
+	n := 0
+	for rs.Next() {
+		var v store.Identifier
+		var asset int64
+		if err := rs.Scan(&v.Attribute, &v.Value, &asset); err != nil {
+			return false, err
+		}
+		if !want[v] || asset != assetID {
+			return false, nil
+		}
+		n++
+	}
+	if err := rs.Err(); err != nil {
+		return false, err
+	}
+	return n == len(want), nil
 }
 
 // assetTables are the tables whose rows belong to a source record and
@@ -826,36 +873,11 @@ func (x *tx) Apply(_ context.Context, ws *store.WriteSet) error {
 }
 
 func (x *tx) content(ws *store.WriteSet, r store.RecordContent, now string, assets map[int64]int64) error {
-	if x.fresh[r.RecordID] {
-		delete(x.fresh, r.RecordID) // a second content of it replaces the first
-	} else {
-		for _, t := range childTables {
-			if _, err := x.exec(`DELETE FROM `+t+` WHERE record_id = ?`, r.RecordID); err != nil {
-				return fmt.Errorf("replace %s: %w", t, err)
-			}
-		}
-	}
+	fresh := x.fresh[r.RecordID]
+	delete(x.fresh, r.RecordID) // a second content of it replaces the first
 	assetID, err := x.assetOf(assets, r.RecordID)
 	if err != nil {
 		return err
-	}
-	if len(r.Installs) > 0 {
-		if err := x.deferIndexes("installed_software", ws.RunID); err != nil {
-			return err
-		}
-		const width = 6
-		rows := make([]any, 0, len(r.Installs)*width)
-		for _, in := range r.Installs {
-			swID, err := x.software(in)
-			if err != nil {
-				return err
-			}
-			rows = append(rows, r.RecordID, assetID, swID, in.InstallPath, arg(in.InstallDate), in.Attributes)
-		}
-		if err := x.insertRows(`INSERT INTO installed_software (record_id, asset_id, software_id, install_path, install_date, attributes)`,
-			`ON CONFLICT (record_id, software_id, install_path) DO NOTHING`, width, rows); err != nil {
-			return fmt.Errorf("insert installed software: %w", err)
-		}
 	}
 	// List rows, by table in the order they first come.
 	var tables []string
@@ -876,19 +898,152 @@ func (x *tx) content(ws *store.WriteSet, r store.RecordContent, now string, asse
 		}
 		byTable[it.Table] = append(byTable[it.Table], row...)
 	}
-	for _, t := range tables {
-		head, width := `INSERT INTO record_items (record_id, entity, ordinal, attributes)`, 4
-		if t != "record_items" {
-			cols := store.ItemColumns[t]
-			head, width = `INSERT INTO `+t+` (record_id, asset_id, ordinal, `+strings.Join(cols, ", ")+`, attributes)`, len(cols)+4
+	if !fresh {
+		// The record's rows are replaced, but a list whose rows are stored
+		// already, value for value, is left alone: rewriting it moves its
+		// entries in every index (a rescanned VMDR host keeps its tags).
+		for _, t := range childTables {
+			if rows, ok := byTable[t]; ok && t != "installed_software" {
+				same, err := x.sameRows(t, r.RecordID, rows)
+				if err != nil {
+					return fmt.Errorf("compare %s: %w", t, err)
+				}
+				if same {
+					delete(byTable, t)
+					continue
+				}
+			}
+			if _, err := x.exec(`DELETE FROM `+t+` WHERE record_id = ?`, r.RecordID); err != nil {
+				return fmt.Errorf("replace %s: %w", t, err)
+			}
 		}
-		if err := x.insertRows(head, "", width, byTable[t]); err != nil {
+	}
+	if len(r.Installs) > 0 {
+		if err := x.deferIndexes("installed_software", ws.RunID); err != nil {
+			return err
+		}
+		const width = 6
+		rows := make([]any, 0, len(r.Installs)*width)
+		for _, in := range r.Installs {
+			swID, err := x.software(in)
+			if err != nil {
+				return err
+			}
+			rows = append(rows, r.RecordID, assetID, swID, in.InstallPath, arg(in.InstallDate), in.Attributes)
+		}
+		if err := x.insertRows(`INSERT INTO installed_software (record_id, asset_id, software_id, install_path, install_date, attributes)`,
+			`ON CONFLICT (record_id, software_id, install_path) DO NOTHING`, width, rows); err != nil {
+			return fmt.Errorf("insert installed software: %w", err)
+		}
+	}
+	for _, t := range tables {
+		rows, ok := byTable[t]
+		if !ok {
+			continue // stored already
+		}
+		head, width := listInsert(t)
+		if err := x.insertRows(head, "", width, rows); err != nil {
 			return fmt.Errorf("insert %s: %w", t, err)
 		}
 	}
 	_, err = x.exec(`UPDATE asset_records SET raw_hash = ?, attributes = ?, software_installs = ?, findings = ?, last_seen = ?, last_run_id = ?, state = 'active' WHERE id = ?`,
 		r.Hash, r.Attributes, r.SoftwareInstalls, r.Findings, now, ws.RunID, r.RecordID)
 	return err
+}
+
+// listColumns returns the columns of a list table's rows, in the order
+// content builds them, and the columns of its key after record_id.
+func listColumns(t string) (cols []string, key string) {
+	if t == "record_items" {
+		return []string{"record_id", "entity", "ordinal", "attributes"}, "entity, ordinal"
+	}
+	return append(append([]string{"record_id", "asset_id", "ordinal"}, store.ItemColumns[t]...), "attributes"), "ordinal"
+}
+
+// listInsert returns the INSERT head of a list table's rows and their width.
+func listInsert(t string) (head string, width int) {
+	cols, _ := listColumns(t)
+	return `INSERT INTO ` + t + ` (` + strings.Join(cols, ", ") + `)`, len(cols)
+}
+
+// sameRows reports whether the rows of list table t stored for a record
+// are rows, value for value and in key order. It answers false when in
+// doubt: a value is equal only when it has the type the driver reads back
+// for what SQLite stored (int64, float64, string, []byte or nil). Writing
+// a value equal to the stored one stores it again unchanged (a column's
+// affinity converts what it stored to itself), so a list found the same
+// needs no write; any other value is written, as before.
+func (x *tx) sameRows(t string, recordID int64, rows []any) (bool, error) {
+	cols, key := listColumns(t)
+	width := len(cols)
+	st, err := x.stmt(`SELECT ` + strings.Join(cols, ", ") + ` FROM ` + t + ` WHERE record_id = ? ORDER BY ` + key)
+	if err != nil {
+		return false, err
+	}
+	rs, err := st.QueryContext(x.ctx, recordID)
+	if err != nil {
+		return false, err
+	}
+	defer rs.Close()
+	got := make([]any, width)
+	ptrs := make([]any, width)
+	for i := range got {
+		ptrs[i] = &got[i]
+	}
+	same := true
+	n := 0
+	for rs.Next() {
+		if err := rs.Scan(ptrs...); err != nil {
+			return false, err
+		}
+		if (n+1)*width > len(rows) || !sameValues(got, rows[n*width:(n+1)*width]) {
+			same = false
+			break
+		}
+		n++
+	}
+	if err := rs.Err(); err != nil {
+		return false, err
+	}
+	return same && n*width == len(rows), nil
+}
+
+// sameValues reports whether the values read back from a row (stored) are
+// the values to be written (want), each of the same type and value.
+func sameValues(stored, want []any) bool {
+	for i, w := range want {
+		switch v := w.(type) {
+		case int:
+			w = int64(v)
+		case int32:
+			w = int64(v)
+		}
+		switch s := stored[i].(type) {
+		case nil:
+			if w != nil {
+				return false
+			}
+		case int64:
+			if v, ok := w.(int64); !ok || v != s {
+				return false
+			}
+		case float64:
+			if v, ok := w.(float64); !ok || v != s {
+				return false
+			}
+		case string:
+			if v, ok := w.(string); !ok || v != s {
+				return false
+			}
+		case []byte:
+			if v, ok := w.([]byte); !ok || !bytes.Equal(v, s) {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // software returns the catalog id of a software, inserting it if new.

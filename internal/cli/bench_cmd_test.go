@@ -2,7 +2,11 @@ package cli
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/qflow/qflow/internal/bench"
 )
 
 // qflow bench runs the sync as a child process (this test binary, see
@@ -20,7 +24,7 @@ func TestBenchCommand(t *testing.T) {
 		t.Fatalf("not JSON: %v\n%s", err, out)
 	}
 	for _, k := range []string{"wall_s", "download_only_s", "download_ratio", "api_bound_s", "bound_ratio", "assets_per_s", "detections_per_s",
-		"api_calls", "peak_rss_mb", "incremental_calls", "incremental_wall_s"} {
+		"api_calls", "peak_rss_mb", "incremental_calls", "incremental_wall_s", "started_at", "machine"} {
 		if _, ok := keys[k]; !ok {
 			t.Errorf("no %q in %s", k, out)
 		}
@@ -40,7 +44,25 @@ func TestBenchCommand(t *testing.T) {
 	if r.DownloadRatio < 1 || r.BoundRatio < 1 {
 		t.Errorf("ratios %.2f (floor), %.2f (bound): a sync cannot beat them", r.DownloadRatio, r.BoundRatio)
 	}
+	// Each figure names where it was taken and when.
+	if r.Machine.CPUs < 1 || r.Machine.OS == "" || r.Machine.Go == "" || r.StartedAt.IsZero() || time.Since(r.StartedAt) > time.Hour {
+		t.Errorf("machine %+v, started %v", r.Machine, r.StartedAt)
+	}
 	if r.IncrementalCalls == 0 || r.IncrementalCalls > r.APICalls || r.IncrementalHosts == 0 || r.IncrementalWallS <= 0 {
 		t.Errorf("incremental: %d calls (full %d) after %d hosts changed", r.IncrementalCalls, r.APICalls, r.IncrementalHosts)
+	}
+}
+
+// The text report leads with the machine and the build, as the JSON does.
+func TestPrintBenchNamesTheMachine(t *testing.T) {
+	var out strings.Builder
+	g := &globals{env: Env{Stdout: &out}}
+	printBench(g, &BenchResult{Source: "vmdr", Store: "sqlite", Hosts: 10, Detections: 280, Concurrency: 2, Latency: "0s",
+		WallS: 1.5, DownloadOnlyS: 0.5, DownloadRatio: 3, StartedAt: time.Date(2026, 12, 6, 18, 0, 0, 0, time.UTC),
+		Machine: bench.Machine{CPU: "Intel(R) Xeon(R) Processor", CPUs: 2, MemoryMB: 24000, OS: "linux/amd64", Go: "go1.26.8", Revision: "9806209"}})
+	first, _, _ := strings.Cut(out.String(), "\n")
+	want := "machine     Intel(R) Xeon(R) Processor · 2 CPUs · 24000 MB · linux/amd64 · go1.26.8 · qflow 9806209 · 2026-12-06T18:00:00Z"
+	if first != want {
+		t.Errorf("first line\n%q, want\n%q", first, want)
 	}
 }

@@ -52,6 +52,11 @@ type BenchResult struct {
 	IncrementalHosts  int     `json:"incremental_changed_hosts,omitempty"`
 	IncrementalCallsP float64 `json:"incremental_calls_ratio,omitempty"`
 	IncrementalWallP  float64 `json:"incremental_wall_ratio,omitempty"`
+
+	// StartedAt is when the bench began (UTC); Machine where it ran and the
+	// build it measured, so that a figure carries both with it.
+	StartedAt time.Time     `json:"started_at"`
+	Machine   bench.Machine `json:"machine"`
 }
 
 func newBenchCmd(g *globals) *cobra.Command {
@@ -159,6 +164,7 @@ type childSync struct {
 }
 
 func runBench(ctx context.Context, g *globals, p benchParams) (*BenchResult, error) {
+	started := time.Now().UTC().Truncate(time.Second)
 	srv, err := qualyssim.New(qualyssim.Config{Assets: p.assets, Hosts: p.hosts, Seed: p.seed, Latency: p.latency, ConcurrencyLimit: p.concurrency, Rescan: p.rescan})
 	if err != nil {
 		return nil, err
@@ -209,7 +215,8 @@ func runBench(ctx context.Context, g *globals, p benchParams) (*BenchResult, err
 	}
 	truth := srv.Truth()
 	res := &BenchResult{Source: p.source, Store: storeName, Concurrency: p.concurrency, Latency: p.latency.String(),
-		WallS: full.wall.Seconds(), APICalls: full.sum.APICalls, PeakRSSMB: full.rssMB}
+		WallS: full.wall.Seconds(), APICalls: full.sum.APICalls, PeakRSSMB: full.rssMB,
+		StartedAt: started, Machine: bench.ThisMachine()}
 	if p.source == "csam" || p.source == "all" {
 		res.Assets, res.Installs = truth.Assets, truth.SoftwareInstalls
 		res.AssetsPerS = float64(full.sum.Assets.Seen) / runSeconds(full.sum, "csam")
@@ -312,6 +319,12 @@ func runChild(ctx context.Context, args, env []string) (childSync, error) {
 
 func printBench(g *globals, r *BenchResult) {
 	w := g.env.Stdout
+	m := r.Machine
+	fmt.Fprintf(w, "machine     %s · %d CPUs · %d MB · %s · %s", m.CPU, m.CPUs, m.MemoryMB, m.OS, m.Go)
+	if m.Revision != "" {
+		fmt.Fprintf(w, " · qflow %s", m.Revision)
+	}
+	fmt.Fprintf(w, " · %s\n", r.StartedAt.Format(time.RFC3339))
 	fmt.Fprintf(w, "data        %d assets (%d installs), %d hosts (%d detections); latency %s; concurrency %d; store %s\n",
 		r.Assets, r.Installs, r.Hosts, r.Detections, r.Latency, r.Concurrency, r.Store)
 	fmt.Fprintf(w, "sync        %.2f s · %d API calls · peak RSS %.0f MB", r.WallS, r.APICalls, r.PeakRSSMB)

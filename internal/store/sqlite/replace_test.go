@@ -36,8 +36,13 @@ func TestRecordContentRewritesOnlyWhatChanged(t *testing.T) {
 		return out
 	}
 
+	sw := func(name, version, path, attrs string) store.Install {
+		return store.Install{Name: name, Version: version, Publisher: "x", SoftwareAttributes: "{}", InstallPath: path, Attributes: attrs}
+	}
+	installs := []store.Install{sw("openssl", "3", "/usr", `{"a":1}`), sw("bash", "5", "/bin", "{}"), sw("zlib", "1", "/lib", "{}"), sw("zlib", "1", "/opt", "{}")}
+
 	var rec, asset int64
-	write := func(its []store.Item, ids []store.Identifier, onAsset int64) {
+	write := func(its []store.Item, ins []store.Install, ids []store.Identifier, onAsset int64) {
 		t.Helper()
 		err := st.Update(ctx, lock, func(stx store.Tx) error {
 			if rec == 0 {
@@ -55,18 +60,18 @@ func TestRecordContentRewritesOnlyWhatChanged(t *testing.T) {
 				return err
 			}
 			ws := &store.WriteSet{RunID: run.ID, Source: lock.Source, Subscription: lock.Subscription, At: loadAt,
-				Records: []store.RecordContent{{RecordID: rec, Hash: "h", Attributes: "{}", Items: its}}}
+				Records: []store.RecordContent{{RecordID: rec, Hash: "h", Attributes: "{}", Items: its, Installs: ins}}}
 			return stx.Apply(ctx, ws)
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
 	}
-	write(items(int64(3), 2), ids, 0)
+	write(items(int64(3), 2), installs, ids, 0)
 
 	// The writer has one connection: temporary triggers on it see every
 	// row written to the tables a content replaces.
-	tables := []string{"tags", "volumes", "services", "record_items", "open_ports", "asset_identifiers"}
+	tables := []string{"installed_software", "tags", "volumes", "services", "record_items", "open_ports", "asset_identifiers"}
 	err := st.Update(ctx, lock, func(stx store.Tx) error {
 		q := []string{`CREATE TEMP TABLE writes (tbl TEXT)`}
 		for _, tb := range tables {
@@ -99,21 +104,33 @@ func TestRecordContentRewritesOnlyWhatChanged(t *testing.T) {
 	for _, tb := range tables {
 		before[tb] = stored(tb)
 	}
-	if !strings.Contains(before["tags"], "7,'Prod',3") || !strings.Contains(before["services"], "'sshd','running'") || !strings.Contains(before["volumes"], "'/',2.5,1") {
+	if !strings.Contains(before["tags"], "7,'Prod',3") || !strings.Contains(before["services"], "'sshd','running'") || !strings.Contains(before["volumes"], "'/',2.5,1") ||
+		strings.Count(before["installed_software"], "; ") != 3 {
 		t.Fatalf("first content stored %v", before)
 	}
 
 	for _, tc := range []struct {
-		name    string
-		items   []store.Item
-		ids     []store.Identifier
-		asset   int64 // added to the record's asset
-		written []string
-		want    map[string]string // tables stored differently from the first content
+		name     string
+		items    []store.Item
+		installs []store.Install // nil: the first content's
+		ids      []store.Identifier
+		asset    int64 // added to the record's asset
+		written  []string
+		want     map[string]string // tables stored differently from the first content
 	}{
 		{name: "the same content", items: items(int64(3), 2), ids: ids},
 		{name: "identifiers in another order, one repeated", items: items(int64(3), 2),
 			ids: []store.Identifier{ids[2], ids[0], ids[1], ids[0]}},
+		{name: "installs in another order, one repeated with other values", items: items(int64(3), 2), ids: ids,
+			installs: []store.Install{installs[3], installs[1], installs[0], installs[2], sw("bash", "5", "/bin", `{"later":true}`)}},
+		{name: "an install's values changed", items: items(int64(3), 2), ids: ids, written: []string{"installed_software"},
+			installs: []store.Install{sw("openssl", "3", "/usr", `{"a":2}`), installs[1], installs[2], installs[3]},
+			want:     map[string]string{"installed_software": strings.Replace(before["installed_software"], `'{"a":1}'`, `'{"a":2}'`, 1)}},
+		{name: "the install's values back", items: items(int64(3), 2), ids: ids, written: []string{"installed_software"}},
+		{name: "an install gone", items: items(int64(3), 2), ids: ids, written: []string{"installed_software"}, installs: installs[:3],
+			want: map[string]string{"installed_software": strings.Join(slices.DeleteFunc(strings.Split(before["installed_software"], "; "),
+				func(r string) bool { return strings.Contains(r, "'/opt'") }), "; ")}},
+		{name: "the install back", items: items(int64(3), 2), ids: ids, written: []string{"installed_software"}},
 		{name: "a tag's value changed", items: items(int64(4), 2), ids: ids, written: []string{"tags"},
 			want: map[string]string{"tags": strings.Replace(before["tags"], "'Prod',3", "'Prod',4", 1)}},
 		{name: "the tag's value back", items: items(int64(3), 2), ids: ids, written: []string{"tags"}},
@@ -136,7 +153,11 @@ func TestRecordContentRewritesOnlyWhatChanged(t *testing.T) {
 			if _, err := st.w.ExecContext(ctx, `DELETE FROM temp.writes`); err != nil {
 				t.Fatal(err)
 			}
-			write(tc.items, tc.ids, on)
+			ins := tc.installs
+			if ins == nil {
+				ins = installs
+			}
+			write(tc.items, ins, tc.ids, on)
 			got := dbColumn[string](t, st.w, `SELECT DISTINCT tbl FROM temp.writes ORDER BY tbl`)
 			slices.Sort(tc.written)
 			if !slices.Equal(got, tc.written) {

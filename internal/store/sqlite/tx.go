@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -898,12 +899,30 @@ func (x *tx) content(ws *store.WriteSet, r store.RecordContent, now string, asse
 		}
 		byTable[it.Table] = append(byTable[it.Table], row...)
 	}
+	// Installs, with their catalog ids.
+	const installWidth = 6
+	var installs []any
+	if len(r.Installs) > 0 {
+		installs = make([]any, 0, len(r.Installs)*installWidth)
+		for _, in := range r.Installs {
+			swID, err := x.software(in)
+			if err != nil {
+				return err
+			}
+			installs = append(installs, r.RecordID, assetID, swID, in.InstallPath, arg(in.InstallDate), in.Attributes)
+		}
+		byTable["installed_software"] = installs
+	}
 	if !fresh {
 		// The record's rows are replaced, but a list whose rows are stored
 		// already, value for value, is left alone: rewriting it moves its
-		// entries in every index (a rescanned VMDR host keeps its tags).
+		// entries in every index (a rescanned VMDR host keeps its tags, a
+		// changed CSAM asset mostly its software).
 		for _, t := range childTables {
-			if rows, ok := byTable[t]; ok && t != "installed_software" {
+			if rows, ok := byTable[t]; ok {
+				if t == "installed_software" {
+					rows = storedInstalls(rows)
+				}
 				same, err := x.sameRows(t, r.RecordID, rows)
 				if err != nil {
 					return fmt.Errorf("compare %s: %w", t, err)
@@ -918,21 +937,12 @@ func (x *tx) content(ws *store.WriteSet, r store.RecordContent, now string, asse
 			}
 		}
 	}
-	if len(r.Installs) > 0 {
+	if _, ok := byTable["installed_software"]; ok {
 		if err := x.deferIndexes("installed_software", ws.RunID); err != nil {
 			return err
 		}
-		const width = 6
-		rows := make([]any, 0, len(r.Installs)*width)
-		for _, in := range r.Installs {
-			swID, err := x.software(in)
-			if err != nil {
-				return err
-			}
-			rows = append(rows, r.RecordID, assetID, swID, in.InstallPath, arg(in.InstallDate), in.Attributes)
-		}
 		if err := x.insertRows(`INSERT INTO installed_software (record_id, asset_id, software_id, install_path, install_date, attributes)`,
-			`ON CONFLICT (record_id, software_id, install_path) DO NOTHING`, width, rows); err != nil {
+			`ON CONFLICT (record_id, software_id, install_path) DO NOTHING`, installWidth, installs); err != nil {
 			return fmt.Errorf("insert installed software: %w", err)
 		}
 	}
@@ -954,10 +964,56 @@ func (x *tx) content(ws *store.WriteSet, r store.RecordContent, now string, asse
 // listColumns returns the columns of a list table's rows, in the order
 // content builds them, and the columns of its key after record_id.
 func listColumns(t string) (cols []string, key string) {
-	if t == "record_items" {
+	switch t {
+	case "installed_software":
+		return []string{"record_id", "asset_id", "software_id", "install_path", "install_date", "attributes"}, "software_id, install_path"
+	case "record_items":
 		return []string{"record_id", "entity", "ordinal", "attributes"}, "entity, ordinal"
 	}
 	return append(append([]string{"record_id", "asset_id", "ordinal"}, store.ItemColumns[t]...), "attributes"), "ordinal"
+}
+
+// storedInstalls returns the install rows (record_id, asset_id,
+// software_id, install_path, install_date, attributes) as their insert
+// stores them: the first of each software and path (the insert leaves out
+// repeats), in the table's key order.
+func storedInstalls(rows []any) []any {
+	const width = 6
+	type key struct {
+		sw   int64
+		path string
+	}
+	keyOf := func(i int) (key, bool) {
+		sw, ok1 := rows[i*width+2].(int64)
+		path, ok2 := rows[i*width+3].(string)
+		return key{sw, path}, ok1 && ok2
+	}
+	order := make([]int, len(rows)/width)
+	for i := range order {
+		order[i] = i
+		if _, ok := keyOf(i); !ok {
+			return rows // not comparable here: sameRows finds it different
+		}
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		ka, _ := keyOf(a)
+		kb, _ := keyOf(b)
+		if c := cmp.Compare(ka.sw, kb.sw); c != 0 {
+			return c
+		}
+		return strings.Compare(ka.path, kb.path)
+	})
+	out := make([]any, 0, len(rows))
+	var last key
+	for j, i := range order {
+		k, _ := keyOf(i)
+		if j > 0 && k == last {
+			continue // a repeat: the first one is stored
+		}
+		last = k
+		out = append(out, rows[i*width:(i+1)*width]...)
+	}
+	return out
 }
 
 // listInsert returns the INSERT head of a list table's rows and their width.

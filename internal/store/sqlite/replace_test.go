@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/qflow/qflow/internal/store"
 	"github.com/qflow/qflow/internal/sync"
@@ -26,9 +27,12 @@ func TestRecordContentRewritesOnlyWhatChanged(t *testing.T) {
 		out := []store.Item{
 			{Table: "tags", Ordinal: 0, Values: []any{int64(7), "Prod", tagScore}, Attributes: `{"id":7}`},
 			{Table: "tags", Ordinal: 1, Values: []any{int64(9), nil, nil}, Attributes: `{"id":9}`},
-			{Table: "volumes", Ordinal: 0, Values: []any{"/", 2.5, int64(1)}, Attributes: `{}`},
+			{Table: "volumes", Ordinal: 0, Values: []any{"/", 2.5, true}, Attributes: `{}`}, // a bool is bound as 1
 			{Table: "services", Ordinal: 0, Values: []any{"sshd", "running"}, Attributes: `{}`},
+			// Entities come in map order, not in the table's key order.
+			{Table: "record_items", Entity: "custom_attribute", Ordinal: 0, Attributes: `{"key":"owner"}`},
 			{Table: "record_items", Entity: "business_app", Ordinal: 0, Attributes: `{"name":"CRM"}`},
+			{Table: "record_items", Entity: "business_app", Ordinal: 1, Attributes: `{"name":"ERP"}`},
 		}
 		for p := range ports {
 			out = append(out, store.Item{Table: "open_ports", Ordinal: p, Values: []any{int64(22 + p), "tcp"}, Attributes: `{}`})
@@ -40,6 +44,7 @@ func TestRecordContentRewritesOnlyWhatChanged(t *testing.T) {
 		return store.Install{Name: name, Version: version, Publisher: "x", SoftwareAttributes: "{}", InstallPath: path, Attributes: attrs}
 	}
 	installs := []store.Install{sw("openssl", "3", "/usr", `{"a":1}`), sw("bash", "5", "/bin", "{}"), sw("zlib", "1", "/lib", "{}"), sw("zlib", "1", "/opt", "{}")}
+	installs[1].InstallDate = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 
 	var rec, asset int64
 	write := func(its []store.Item, ins []store.Install, ids []store.Identifier, onAsset int64) {
@@ -104,7 +109,7 @@ func TestRecordContentRewritesOnlyWhatChanged(t *testing.T) {
 	for _, tb := range tables {
 		before[tb] = stored(tb)
 	}
-	if !strings.Contains(before["tags"], "7,'Prod',3") || !strings.Contains(before["services"], "'sshd','running'") || !strings.Contains(before["volumes"], "'/',2.5,1") ||
+	if !strings.Contains(before["tags"], "7,'Prod',3") || !strings.Contains(before["services"], "'sshd','running'") || !strings.Contains(before["volumes"], "'/',2.5,1") || !strings.Contains(before["installed_software"], "'2026-01-02T03:04:05Z'") ||
 		strings.Count(before["installed_software"], "; ") != 3 {
 		t.Fatalf("first content stored %v", before)
 	}
@@ -137,9 +142,24 @@ func TestRecordContentRewritesOnlyWhatChanged(t *testing.T) {
 		{name: "a port gone", items: items(int64(3), 1), ids: ids, written: []string{"open_ports"},
 			want: map[string]string{"open_ports": strings.Split(before["open_ports"], "; ")[0]}},
 		{name: "the port back", items: items(int64(3), 2), ids: ids, written: []string{"open_ports"}},
+		{name: "the list items in another order", items: func() []store.Item {
+			its := items(int64(3), 2)
+			slices.Reverse(its)
+			return its
+		}(), ids: ids},
+		{name: "an install date changed", items: items(int64(3), 2), ids: ids, written: []string{"installed_software"},
+			installs: func() []store.Install {
+				ins := slices.Clone(installs)
+				ins[1].InstallDate = time.Date(2026, 1, 3, 3, 4, 5, 0, time.UTC)
+				return ins
+			}(),
+			want: map[string]string{"installed_software": strings.Replace(before["installed_software"], "2026-01-02", "2026-01-03", 1)}},
+		{name: "the install date back", items: items(int64(3), 2), ids: ids, written: []string{"installed_software"}},
 		{name: "a list gone", items: slices.DeleteFunc(items(int64(3), 2), func(it store.Item) bool { return it.Table == "record_items" }), ids: ids,
 			written: []string{"record_items"}, want: map[string]string{"record_items": ""}},
 		{name: "the list back", items: items(int64(3), 2), ids: ids, written: []string{"record_items"}},
+		{name: "an identifier replaced by another", items: items(int64(3), 2), written: []string{"asset_identifiers"},
+			ids: []store.Identifier{ids[0], ids[1], {Attribute: "fqdn", Value: "other.example"}}},
 		{name: "an identifier added", items: items(int64(3), 2), ids: append(slices.Clone(ids), store.Identifier{Attribute: "mac", Value: "00:11:22:33:44:55"}),
 			written: []string{"asset_identifiers"}},
 		{name: "the identifiers on another asset", items: items(int64(3), 2), ids: ids, asset: 1000, written: []string{"asset_identifiers"}},

@@ -920,10 +920,7 @@ func (x *tx) content(ws *store.WriteSet, r store.RecordContent, now string, asse
 		// changed CSAM asset mostly its software).
 		for _, t := range childTables {
 			if rows, ok := byTable[t]; ok {
-				if t == "installed_software" {
-					rows = storedInstalls(rows)
-				}
-				same, err := x.sameRows(t, r.RecordID, rows)
+				same, err := x.sameRows(t, r.RecordID, storedOrder(t, rows))
 				if err != nil {
 					return fmt.Errorf("compare %s: %w", t, err)
 				}
@@ -973,41 +970,65 @@ func listColumns(t string) (cols []string, key string) {
 	return append(append([]string{"record_id", "asset_id", "ordinal"}, store.ItemColumns[t]...), "attributes"), "ordinal"
 }
 
-// storedInstalls returns the install rows (record_id, asset_id,
-// software_id, install_path, install_date, attributes) as their insert
-// stores them: the first of each software and path (the insert leaves out
-// repeats), in the table's key order.
-func storedInstalls(rows []any) []any {
-	const width = 6
+// storedOrder returns a list table's new rows (as content builds them) in
+// the order of the table's key, the order sameRows reads the stored ones:
+// by ordinal, record_items by entity and ordinal (its entities come in map
+// order), installs by software and path, keeping the first of a repeated
+// install as their insert does (it leaves out repeats). Rows whose key
+// values are not of the expected types are returned as they are: sameRows
+// then finds them different, and they are written.
+func storedOrder(t string, rows []any) []any {
+	cols, _ := listColumns(t)
+	width := len(cols)
 	type key struct {
-		sw   int64
-		path string
+		n int64
+		s string
 	}
 	keyOf := func(i int) (key, bool) {
-		sw, ok1 := rows[i*width+2].(int64)
-		path, ok2 := rows[i*width+3].(string)
-		return key{sw, path}, ok1 && ok2
+		row := rows[i*width : (i+1)*width]
+		switch t {
+		case "installed_software": // record_id, asset_id, software_id, install_path, …
+			sw, ok1 := row[2].(int64)
+			path, ok2 := row[3].(string)
+			return key{sw, path}, ok1 && ok2
+		case "record_items": // record_id, entity, ordinal, attributes
+			e, ok1 := row[1].(string)
+			o, ok2 := row[2].(int)
+			return key{int64(o), e}, ok1 && ok2
+		default: // record_id, asset_id, ordinal, …
+			o, ok := row[2].(int)
+			return key{n: int64(o)}, ok
+		}
 	}
 	order := make([]int, len(rows)/width)
 	for i := range order {
 		order[i] = i
 		if _, ok := keyOf(i); !ok {
-			return rows // not comparable here: sameRows finds it different
+			return rows
 		}
+	}
+	compare := func(a, b key) int {
+		if t == "record_items" { // entity first
+			if c := strings.Compare(a.s, b.s); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.n, b.n)
+		}
+		if c := cmp.Compare(a.n, b.n); c != 0 {
+			return c
+		}
+		return strings.Compare(a.s, b.s)
 	}
 	slices.SortStableFunc(order, func(a, b int) int {
 		ka, _ := keyOf(a)
 		kb, _ := keyOf(b)
-		if c := cmp.Compare(ka.sw, kb.sw); c != 0 {
-			return c
-		}
-		return strings.Compare(ka.path, kb.path)
+		return compare(ka, kb)
 	})
 	out := make([]any, 0, len(rows))
 	var last key
 	for j, i := range order {
 		k, _ := keyOf(i)
-		if j > 0 && k == last {
+		if t == "installed_software" && j > 0 && k == last {
 			continue // a repeat: the first one is stored
 		}
 		last = k

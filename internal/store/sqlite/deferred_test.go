@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -67,6 +68,11 @@ func loadBatch(t *testing.T, st *Store, lock store.Lock, run *sync.Run, b, n int
 					{Name: "openssl", Version: fmt.Sprint(i % 3), Publisher: "x", SoftwareAttributes: "{}", InstallPath: "/usr", Attributes: "{}"},
 					{Name: "bash", Version: "5", Publisher: "x", SoftwareAttributes: "{}", InstallPath: "/bin", Attributes: "{}"},
 					{Name: "zlib", Version: fmt.Sprint(i), Publisher: "x", SoftwareAttributes: "{}", InstallPath: "/lib", Attributes: "{}"},
+				},
+				Items: []store.Item{
+					{Table: "tags", Ordinal: 0, Values: []any{int64(i % 4), fmt.Sprint("tag-", i%4), nil}, Attributes: "{}"},
+					{Table: "open_ports", Ordinal: 0, Values: []any{int64(22 + i%3), "tcp"}, Attributes: "{}"},
+					{Table: "network_interfaces", Ordinal: 0, Values: []any{"eth0", fmt.Sprintf("00:00:00:00:%02x:%02x", b, i%256), fmt.Sprintf("10.%d.0.%d", b, i%256), nil}, Attributes: "{}"},
 				}})
 			for q := range 3 {
 				vals := make([]any, len(store.FindingColumns))
@@ -92,8 +98,18 @@ func endRun(t *testing.T, st *Store, lock store.Lock, run *sync.Run) {
 	}
 }
 
-// deferredNames are the indexes and triggers a first load defers.
-var deferredNames = append([]string{"installed_software_software", "findings_qid"}, countTriggers...)
+// deferredNames are the indexes and triggers a first load defers (loadRun
+// writes into every table that has them).
+var deferredNames = func() []string {
+	var out []string
+	for _, objs := range deferrable {
+		for _, o := range objs {
+			out = append(out, o.name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}()
 
 // summary reads what the summary of every sync prints.
 func summary(t *testing.T, st *Store) string {
@@ -222,7 +238,12 @@ func TestDeferredIndexesBuiltBeforeRunEnds(t *testing.T) {
 	for _, q := range []string{
 		`SELECT (SELECT count(*) FROM findings INDEXED BY findings_qid WHERE qid > 0) = (SELECT count(*) FROM findings)`,
 		`SELECT (SELECT count(*) FROM installed_software INDEXED BY installed_software_software WHERE software_id > 0) = (SELECT count(*) FROM installed_software)`,
-		`SELECT (SELECT count(*) FROM findings) = 50*3`,
+		`SELECT (SELECT count(*) FROM findings INDEXED BY findings_status WHERE status > '') = (SELECT count(*) FROM findings)`,
+		`SELECT (SELECT count(*) FROM tags INDEXED BY tags_name WHERE name > '') = (SELECT count(*) FROM tags)`,
+		`SELECT (SELECT count(*) FROM open_ports INDEXED BY open_ports_port WHERE port > 0) = (SELECT count(*) FROM open_ports)`,
+		`SELECT (SELECT count(*) FROM network_interfaces INDEXED BY network_interfaces_ipv4 WHERE ipv4 > '') = (SELECT count(*) FROM network_interfaces)`,
+		`SELECT (SELECT count(*) FROM network_interfaces INDEXED BY network_interfaces_mac WHERE mac_address > '') = (SELECT count(*) FROM network_interfaces)`,
+		`SELECT (SELECT count(*) FROM findings) = 50*3 AND (SELECT count(*) FROM tags) = 50`,
 	} {
 		var ok bool
 		if err := st.r.QueryRowContext(ctx, q).Scan(&ok); err != nil || !ok {

@@ -948,6 +948,11 @@ func (x *tx) content(ws *store.WriteSet, r store.RecordContent, now string, asse
 		if !ok {
 			continue // stored already
 		}
+		if len(deferrable[t]) > 0 {
+			if err := x.deferIndexes(t, ws.RunID); err != nil {
+				return err
+			}
+		}
 		head, width := listInsert(t)
 		if err := x.insertRows(head, "", width, rows); err != nil {
 			return fmt.Errorf("insert %s: %w", t, err)

@@ -14,27 +14,27 @@ import (
 
 // deferrable names the secondary indexes a first load builds near or at
 // the end of its run instead of row by row, by the table they index.
-// Their keys (the software of an install, the QID or status group of a
-// finding, a tag's name, a port, an interface's addresses) come in random
-// order, or at a hundred places at once, so each transaction of a load
-// touches pages all over them: in a first sync of 10,000 CSAM assets the
-// software index made half of the 6.5 GB written to disk (WAL and
-// checkpoints) and a third of the wall time, for an index that CREATE
-// INDEX builds in about a second from the finished table. Counted from the
-// WAL's frames of a first load with those two deferred: findings_status
-// (some 100 groups of status, type, severity…) wrote 18,000 frames for
-// its 644 pages, 21 % of a VMDR load's, and the list indexes (tags_name,
-// open_ports_port, network_interfaces_ipv4 and _mac) 20 % of a CSAM
-// load's, each page written a hundred times over. Indexes whose keys grow
-// with the load (asset and record ids, run ids) cost little and stay, and
-// so do those identification reads while it loads (asset_identifiers,
-// asset_records' key). The triggers that keep the finding counts
-// (migration 00011) go with the findings' indexes: a trigger run for every
-// row of a first load costs more than counting the groups once from the
-// indexes when it ends (countFindings).
+// Their keys (the software of an install, the QID of a finding, a tag's
+// name, a port, an interface's addresses) come in random order, so each
+// transaction of a load touches pages all over them: in a first sync of
+// 10,000 CSAM assets the software index made half of the 6.5 GB written
+// to disk (WAL and checkpoints) and a third of the wall time, for an index
+// that CREATE INDEX builds in about a second from the finished table, and
+// the list indexes (tags_name, open_ports_port, network_interfaces_ipv4
+// and _mac) wrote 20 % of the WAL frames of a load with it deferred, each
+// page a hundred times over. Indexes whose keys grow with the load (asset
+// and record ids, run ids) cost little and stay, and so do those
+// identification reads while it loads (asset_identifiers, asset_records'
+// key). findings_status (some hundred groups written at once) stays too:
+// deferred, VMDR first loads took 4 % less time, but CREATE INDEX packs
+// its pages full, and the first incremental run after the load split
+// them (docs/benchmarks.md). The triggers that keep the finding counts
+// (migration 00011) go with findings_qid: a trigger run for every row of
+// a first load costs more than counting the groups once from the indexes
+// when it ends (countFindings).
 var deferrable = map[string][]deferredObject{
 	"installed_software": {{"index", "installed_software_software"}},
-	"findings": {{"index", "findings_qid"}, {"index", "findings_status"},
+	"findings": {{"index", "findings_qid"},
 		{"trigger", "finding_counts_insert"}, {"trigger", "finding_counts_delete"}, {"trigger", "finding_counts_update"}},
 	"tags":               {{"index", "tags_name"}},
 	"open_ports":         {{"index", "open_ports_port"}},

@@ -164,6 +164,15 @@ func (x *tx) exec(q string, a ...any) (sql.Result, error) {
 	return st.ExecContext(x.ctx, a...)
 }
 
+// query runs q with its statement prepared for the transaction.
+func (x *tx) query(q string, a ...any) (*sql.Rows, error) {
+	st, err := x.stmt(q)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(x.ctx, a...)
+}
+
 func (x *tx) insertID(q string, a ...any) (int64, error) {
 	r, err := x.exec(q, a...)
 	if err != nil {
@@ -705,11 +714,7 @@ func (x *tx) sameIdentifiers(recordID, assetID int64, ids []store.Identifier) (b
 	for _, v := range ids {
 		want[v] = true
 	}
-	st, err := x.stmt(`SELECT attribute, value, asset_id FROM asset_identifiers WHERE record_id = ?`)
-	if err != nil {
-		return false, err
-	}
-	rs, err := st.QueryContext(x.ctx, recordID)
+	rs, err := x.query(`SELECT attribute, value, asset_id FROM asset_identifiers WHERE record_id = ?`, recordID)
 	if err != nil {
 		return false, err
 	}
@@ -1058,11 +1063,7 @@ func listInsert(t string) (head string, width int) {
 func (x *tx) sameRows(t string, recordID int64, rows []any) (bool, error) {
 	cols, key := listColumns(t)
 	width := len(cols)
-	st, err := x.stmt(`SELECT ` + strings.Join(cols, ", ") + ` FROM ` + t + ` WHERE record_id = ? ORDER BY ` + key)
-	if err != nil {
-		return false, err
-	}
-	rs, err := st.QueryContext(x.ctx, recordID)
+	rs, err := x.query(`SELECT `+strings.Join(cols, ", ")+` FROM `+t+` WHERE record_id = ? ORDER BY `+key, recordID)
 	if err != nil {
 		return false, err
 	}

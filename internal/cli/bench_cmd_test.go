@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -23,7 +24,7 @@ func TestBenchCommand(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &keys); err != nil {
 		t.Fatalf("not JSON: %v\n%s", err, out)
 	}
-	for _, k := range []string{"wall_s", "download_only_s", "download_ratio", "api_bound_s", "bound_ratio", "assets_per_s", "detections_per_s",
+	for _, k := range []string{"wall_s", "download_only_s", "download_ratio", "api_bound_s", "bound_ratio", "download_bound_ratio", "assets_per_s", "detections_per_s",
 		"api_calls", "peak_rss_mb", "incremental_calls", "incremental_wall_s", "started_at", "machine"} {
 		if _, ok := keys[k]; !ok {
 			t.Errorf("no %q in %s", k, out)
@@ -43,6 +44,10 @@ func TestBenchCommand(t *testing.T) {
 	}
 	if r.DownloadRatio < 1 || r.BoundRatio < 1 {
 		t.Errorf("ratios %.2f (floor), %.2f (bound): a sync cannot beat them", r.DownloadRatio, r.BoundRatio)
+	}
+	if want := r.DownloadOnlyS / r.APIBoundS; math.Abs(r.DownloadBoundRatio-want) > 1e-9 || r.DownloadBoundRatio > r.BoundRatio {
+		t.Errorf("download_bound_ratio %.3f, want %.3f (floor %.3f s / bound %.3f s), at most bound_ratio %.3f",
+			r.DownloadBoundRatio, want, r.DownloadOnlyS, r.APIBoundS, r.BoundRatio)
 	}
 	// Each figure names where it was taken and when.
 	if r.Machine.CPUs < 1 || r.Machine.OS == "" || r.Machine.Go == "" || r.StartedAt.IsZero() || time.Since(r.StartedAt) > time.Hour {

@@ -13,12 +13,14 @@ package bench
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	gosync "sync"
 	"sync/atomic"
@@ -38,11 +40,22 @@ type Request struct {
 
 // Recorder is an http.Handler in front of another that records each
 // request answered with a 2xx status (refused, faulted and /_sim/ calls
-// are not part of the data).
+// are not part of the data), in the order the requests arrived: the
+// order the client issued them, which a replay must keep. (The order
+// they were answered in would put a long call, such as a host list
+// asked for first and answered last, at the end of the replay, where
+// nothing runs beside its tail: a slower floor than the client's own.)
 type Recorder struct {
-	h  http.Handler
-	mu gosync.Mutex
-	rs []Request
+	h    http.Handler
+	mu   gosync.Mutex
+	next int // arrival number of the next request
+	rs   []arrived
+}
+
+// arrived is a recorded request with its arrival number.
+type arrived struct {
+	n int
+	r Request
 }
 
 // NewRecorder returns a Recorder in front of h.
@@ -85,6 +98,10 @@ func (rec *Recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
+	rec.mu.Lock()
+	n := rec.next
+	rec.next++
+	rec.mu.Unlock()
 	sw := &statusWriter{ResponseWriter: w}
 	rec.h.ServeHTTP(sw, r)
 	if sw.status >= 200 && sw.status < 300 {
@@ -95,17 +112,23 @@ func (rec *Recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		rec.mu.Lock()
-		rec.rs = append(rec.rs, Request{Method: r.Method, URI: r.URL.RequestURI(), Header: h, Body: body})
+		rec.rs = append(rec.rs, arrived{n, Request{Method: r.Method, URI: r.URL.RequestURI(), Header: h, Body: body}})
 		rec.mu.Unlock()
 	}
 }
 
-// Take returns the requests recorded so far and starts a new record.
+// Take returns the requests answered so far, in the order they arrived,
+// and starts a new record. Requests still being answered are not in it.
 func (rec *Recorder) Take() []Request {
 	rec.mu.Lock()
-	defer rec.mu.Unlock()
-	rs := rec.rs
+	as := rec.rs
 	rec.rs = nil
+	rec.mu.Unlock()
+	slices.SortFunc(as, func(a, b arrived) int { return cmp.Compare(a.n, b.n) })
+	rs := make([]Request, len(as))
+	for i, a := range as {
+		rs[i] = a.r
+	}
 	return rs
 }
 

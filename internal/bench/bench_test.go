@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	gosync "sync"
 	"testing"
@@ -62,6 +63,49 @@ func TestRecordAndReplay(t *testing.T) {
 	fail = true
 	if _, err := Replay(t.Context(), srv.Client(), srv.URL, reqs, 1, t.TempDir()); err == nil {
 		t.Error("a refused page gave a floor")
+	}
+}
+
+// The record keeps the order requests arrived in, not the order they were
+// answered in: a long call asked for first stays first, so the replay
+// starts it first, as the client did.
+func TestRecordKeepsArrivalOrder(t *testing.T) {
+	slowArrived, release := make(chan struct{}), make(chan struct{})
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/host-list" {
+			close(slowArrived)
+			<-release
+		}
+		io.WriteString(w, "page")
+	})
+	rec := NewRecorder(h)
+	srv := httptest.NewServer(rec)
+	defer srv.Close()
+	get := func(path string) error {
+		resp, err := srv.Client().Get(srv.URL + path)
+		if err != nil {
+			return err
+		}
+		return resp.Body.Close()
+	}
+	slow := make(chan error, 1)
+	go func() { slow <- get("/host-list") }()
+	<-slowArrived
+	for _, p := range []string{"/detections?n=1", "/detections?n=2"} {
+		if err := get(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(release)
+	if err := <-slow; err != nil {
+		t.Fatal(err)
+	}
+	var uris []string
+	for _, r := range rec.Take() {
+		uris = append(uris, r.URI)
+	}
+	if want := []string{"/host-list", "/detections?n=1", "/detections?n=2"}; !slices.Equal(uris, want) {
+		t.Errorf("recorded %q, want the order of arrival %q", uris, want)
 	}
 }
 

@@ -45,7 +45,7 @@ type BenchResult struct {
 	BoundRatio       float64 `json:"bound_ratio"`
 	// DownloadBoundRatio is DownloadOnlyS / APIBoundS: how close the
 	// download-only client itself came to the API bound on this machine,
-	// the best bound_ratio any client could show here.
+	// the best bound_ratio a client making the sync's calls could show.
 	DownloadBoundRatio float64 `json:"download_bound_ratio"`
 	AssetsPerS         float64 `json:"assets_per_s"`
 	DetectionsPerS     float64 `json:"detections_per_s"`
@@ -90,10 +90,10 @@ is its own) into a fresh database, and measures in the same run:
                    serves those pages: the least wall time any client needs
   wall_s           the sync; download_ratio and bound_ratio divide by them
 
-download_bound_ratio is the floor's own ratio to the API bound: where the
-simulator and the client share too few cores to serve every slot at once,
-even the download-only client stays above the bound, and no sync can do
-better than that ratio.
+download_bound_ratio is the floor's own ratio to the API bound: the best
+bound_ratio a client making the sync's calls could show on this machine
+(above 1 where the machine cannot serve every slot at once, or where one
+call outlasts the bound).
 
 With --incremental-after P the simulator then moves on a day in which P
 percent of the VMDR hosts are rescanned (their detections change), and an

@@ -43,8 +43,8 @@ type Request struct {
 // are not part of the data), in the order the requests arrived: the
 // order the client issued them, which a replay must keep. (The order
 // they were answered in would put a long call, such as a host list
-// asked for first and answered last, at the end of the replay, where
-// nothing runs beside its tail: a slower floor than the client's own.)
+// asked for first and answered last, later in the replay, where nothing
+// runs beside its tail: a slower floor than the client's own.)
 type Recorder struct {
 	h    http.Handler
 	mu   gosync.Mutex
